@@ -1,0 +1,99 @@
+// Package config loads and validates collectors.yaml: targets (MySQL
+// connections) and collectors (SQL plus the metrics each query yields).
+// A *Config returned by Load is complete, validated and never mutated.
+package config
+
+import "time"
+
+// Metric types a collector may declare.
+const (
+	TypeGauge     = "gauge"
+	TypeCounter   = "counter"
+	TypeHistogram = "histogram"
+)
+
+// Defaults applied where the file is silent.
+const (
+	DefaultInterval     = 15 * time.Second
+	DefaultTimeout      = 5 * time.Second
+	DefaultMaxSeries    = 10000
+	DefaultMaxOpenConns = 2
+	DefaultBucketColumn = "le"
+	// DefaultStalenessFactor times the interval is how long a result stays
+	// exposed when no newer successful run replaced it.
+	DefaultStalenessFactor = 3
+)
+
+// Config is the whole of collectors.yaml after defaults and validation.
+type Config struct {
+	File       string       // path the config was read from, for messages
+	Global     Global       // defaults for every collector
+	Targets    []*Target    // in file order
+	Collectors []*Collector // in file order
+}
+
+// Global holds defaults that collectors inherit.
+type Global struct {
+	Interval  time.Duration
+	Timeout   time.Duration
+	Staleness time.Duration // zero: DefaultStalenessFactor × interval
+	MaxSeries int
+}
+
+// Target is one named MySQL connection.
+type Target struct {
+	Name         string
+	DSN          Secret // after ${ENV} expansion or read from DSNFile
+	DSNFile      string
+	MaxOpenConns int
+	Line         int // line of the target's key in File
+}
+
+// Collector is one SQL query run on its own schedule.
+type Collector struct {
+	Name      string
+	Target    string
+	SQL       string
+	Interval  time.Duration
+	Timeout   time.Duration // client and server-side limit per run
+	Staleness time.Duration // results older than this are not exposed
+	MaxSeries int
+	Metrics   []*Metric
+	Line      int
+}
+
+// Metric maps query columns onto one metric family.
+type Metric struct {
+	Name string
+	Type string // TypeGauge, TypeCounter or TypeHistogram
+	Help string
+	// Labels are column names whose values become label values (label name = column name).
+	Labels []string
+	// ConstLabels are fixed label pairs added to every series.
+	ConstLabels map[string]string
+	// Value is the single value column; exclusive with Values.
+	Value string
+	// Values are several value columns feeding one metric; each becomes a
+	// series whose ValueLabel label holds the column name.
+	Values     []string
+	ValueLabel string
+	// Histogram only: each row is one bucket. BucketColumn holds the upper
+	// bound (a number or "+Inf"), Value the count of observations in that
+	// bucket alone (not cumulative) and Sum their sum. Buckets are the
+	// declared upper bounds; a row whose bound is not declared is an error.
+	BucketColumn string
+	Buckets      []float64
+	Sum          string
+	Line         int
+}
+
+// Secret is a string that never prints its content.
+type Secret string
+
+// String redacts the secret for logs and pages.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "<secret>"
+}
