@@ -3,7 +3,10 @@
 // A *Config returned by Load is complete, validated and never mutated.
 package config
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Metric types a collector may declare.
 const (
@@ -46,7 +49,7 @@ type Target struct {
 	DSN          Secret // after ${ENV} expansion or read from DSNFile
 	DSNFile      string
 	MaxOpenConns int
-	Line         int // line of the target's key in File
+	Pos          Pos
 }
 
 // Collector is one SQL query run on its own schedule.
@@ -59,7 +62,7 @@ type Collector struct {
 	Staleness time.Duration // results older than this are not exposed
 	MaxSeries int
 	Metrics   []*Metric
-	Line      int
+	Pos       Pos
 }
 
 // Metric maps query columns onto one metric family.
@@ -84,7 +87,30 @@ type Metric struct {
 	BucketColumn string
 	Buckets      []float64
 	Sum          string
-	Line         int
+	Pos          Pos
+}
+
+// Pos is where something was declared, for error messages.
+type Pos struct {
+	File string
+	Line int
+}
+
+func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// Error is one problem found in the file. Subject names what it is about,
+// e.g. `collector "activations"` or `target "kos"`; it may be empty.
+type Error struct {
+	Pos     Pos
+	Subject string
+	Msg     string
+}
+
+func (e *Error) Error() string {
+	if e.Subject == "" {
+		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Subject, e.Msg)
 }
 
 // Secret is a string that never prints its content.
