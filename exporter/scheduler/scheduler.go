@@ -1,0 +1,235 @@
+// Package scheduler runs every collector on its own interval in the
+// background and publishes results to the snapshot store. The database load
+// is one query per collector per interval, whatever the number of scrapers.
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"reflect"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
+)
+
+// Scheduler owns the target pools and one loop per collector.
+type Scheduler struct {
+	store  *snapshot.Store
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	targets map[string]*target
+	loops   map[string]*loop
+}
+
+type target struct {
+	cfg  *config.Target
+	pool *sqlrun.Target
+}
+
+type loop struct {
+	cfg    *config.Collector
+	pool   *sqlrun.Target
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New returns a scheduler with nothing running; Apply starts the work.
+func New(store *snapshot.Store, logger *slog.Logger) *Scheduler {
+	return &Scheduler{store: store, logger: logger, targets: map[string]*target{}, loops: map[string]*loop{}}
+}
+
+// Apply makes cfg the running configuration. Collectors whose definition
+// and target are unchanged keep running undisturbed (no extra queries on a
+// reload); others are stopped and started anew. If a target cannot be set
+// up, nothing changes and the error says why.
+func (s *Scheduler) Apply(cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	// Open every new or changed target first, so a failure changes nothing.
+	next := make(map[string]*target, len(cfg.Targets))
+	var opened []*target
+	for _, tc := range cfg.Targets {
+		if old, ok := s.targets[tc.Name]; ok && sameTarget(old.cfg, tc) {
+			next[tc.Name] = old
+			continue
+		}
+		pool, err := sqlrun.Open(tc)
+		if err != nil {
+			for _, t := range opened {
+				t.pool.Close()
+			}
+			return fmt.Errorf("%s: %w", tc.Pos, err)
+		}
+		t := &target{cfg: tc, pool: pool}
+		next[tc.Name] = t
+		opened = append(opened, t)
+	}
+
+	infos := make([]snapshot.CollectorInfo, 0, len(cfg.Collectors))
+	keep := map[string]*loop{}
+	var start []*config.Collector
+	for _, cc := range cfg.Collectors {
+		pool := next[cc.Target].pool
+		infos = append(infos, snapshot.CollectorInfo{Name: cc.Name, Target: cc.Target, Staleness: cc.Staleness, Revision: revision(cc)})
+		if old, ok := s.loops[cc.Name]; ok && old.pool == pool && sameCollector(old.cfg, cc) {
+			keep[cc.Name] = old
+			continue
+		}
+		start = append(start, cc)
+	}
+	for name, l := range s.loops {
+		if keep[name] != l {
+			l.stop()
+		}
+	}
+	for name, t := range s.targets {
+		if next[name] != t {
+			t.pool.Close()
+		}
+	}
+	s.targets = next
+	s.store.SetCollectors(infos)
+	s.loops = keep
+	for _, cc := range start {
+		ctx, cancel := context.WithCancel(context.Background())
+		l := &loop{cfg: cc, pool: next[cc.Target].pool, cancel: cancel, done: make(chan struct{})}
+		s.loops[cc.Name] = l
+		go s.run(ctx, l)
+	}
+	return nil
+}
+
+// Stop ends every loop, waiting for running queries to be cancelled, and
+// closes the pools.
+func (s *Scheduler) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.loops {
+		l.stop()
+	}
+	for _, t := range s.targets {
+		t.pool.Close()
+	}
+	s.loops = map[string]*loop{}
+	s.targets = map[string]*target{}
+}
+
+func (l *loop) stop() {
+	l.cancel()
+	<-l.done
+}
+
+// run executes the collector on a fixed cadence. The first run waits a
+// random part of the interval (at most a second) so collectors do not hit
+// the database together; later runs keep the phase and skip missed ticks,
+// so one slow run never causes a burst.
+func (s *Scheduler) run(ctx context.Context, l *loop) {
+	defer close(l.done)
+	c := l.cfg
+	logger := s.logger.With("collector", c.Name, "target", c.Target)
+	firstDelay := rand.N(min(c.Interval/2, time.Second) + 1)
+	next := time.Now().Add(firstDelay)
+	var lastSkips map[sqlrun.Skip]int
+	for {
+		timer := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C:
+		}
+		lastSkips = s.runOnce(ctx, l, logger, lastSkips)
+		for now := time.Now(); !next.After(now); {
+			next = next.Add(c.Interval)
+		}
+	}
+}
+
+// runOnce runs the query and publishes the outcome. It returns the run's
+// skipped values so that repeated identical warnings are logged once.
+func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, lastSkips map[sqlrun.Skip]int) map[sqlrun.Skip]int {
+	c := l.cfg
+	s.store.RunStarted(c.Name)
+	began := time.Now()
+	mapped, err := l.pool.Run(ctx, c)
+	took := time.Since(began)
+	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return lastSkips // stopped by a reload or shutdown, not a failure
+	}
+	if err != nil {
+		var runErr *sqlrun.RunError
+		reason, reached := snapshot.ReasonSQL, true
+		if errors.As(err, &runErr) {
+			reason, reached = runErr.Reason, runErr.Reached
+		}
+		s.store.Fail(c.Name, reason, reached, took)
+		logger.Warn("Collector run failed", "reason", reason, "duration", took, "err", err)
+		return nil
+	}
+	if err := s.store.Publish(c.Name, mapped.Result(), took); err != nil {
+		s.store.Fail(c.Name, snapshot.ReasonScan, true, took)
+		logger.Warn("Collector result rejected", "err", err)
+		return nil
+	}
+	for skip, n := range mapped.Skipped {
+		level := slog.LevelWarn
+		if lastSkips[skip] > 0 {
+			level = slog.LevelDebug
+		}
+		logger.Log(ctx, level, "Values skipped", "metric", skip.Metric, "column", skip.Column, "reason", skip.Reason, "count", n)
+	}
+	logger.Debug("Collector run succeeded", "series", mapped.Series, "duration", took)
+	return mapped.Skipped
+}
+
+// Collector exposes the pools' connection statistics (go_sql_* by db_name).
+func (s *Scheduler) Collector() prometheus.Collector { return poolStats{s} }
+
+type poolStats struct{ s *Scheduler }
+
+func (poolStats) Describe(chan<- *prometheus.Desc) {}
+
+func (p poolStats) Collect(ch chan<- prometheus.Metric) {
+	p.s.mu.Lock()
+	defer p.s.mu.Unlock()
+	for name, t := range p.s.targets {
+		collectors.NewDBStatsCollector(t.pool.DB(), name).Collect(ch)
+	}
+}
+
+// sameCollector compares definitions, ignoring where they sit in the file.
+func sameCollector(a, b *config.Collector) bool {
+	return revision(a) == revision(b)
+}
+
+func sameTarget(a, b *config.Target) bool {
+	x, y := *a, *b
+	x.Pos, y.Pos = config.Pos{}, config.Pos{}
+	return reflect.DeepEqual(x, y)
+}
+
+// revision is a fingerprint of a collector's definition without positions.
+func revision(c *config.Collector) string {
+	x := *c
+	x.Pos = config.Pos{}
+	x.Metrics = make([]*config.Metric, len(c.Metrics))
+	for i, m := range c.Metrics {
+		mm := *m
+		mm.Pos = config.Pos{}
+		x.Metrics[i] = &mm
+	}
+	b, _ := json.Marshal(x) // plain data: cannot fail
+	return string(b)
+}

@@ -1,0 +1,254 @@
+// Package snapshot keeps the latest successful result of every collector and
+// serves them, with the exporter's self-metrics, to scrapers. A scrape never
+// touches the database: it reads immutable results swapped in by the
+// scheduler, and an encoded body is reused until a result changes.
+package snapshot
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+// Reasons a collector run fails, the values of the errors_total reason label.
+const (
+	ReasonConnect     = "connect"     // no connection to the target
+	ReasonTimeout     = "timeout"     // client or server-side time limit hit
+	ReasonSQL         = "sql"         // the server rejected the query (syntax, write refused, ...)
+	ReasonScan        = "scan"        // reading the rows failed
+	ReasonColumns     = "columns"     // a configured column is missing from the result
+	ReasonCardinality = "cardinality" // more series than max_series
+)
+
+// Reasons lists every failure reason so counters start at zero.
+var Reasons = []string{ReasonConnect, ReasonTimeout, ReasonSQL, ReasonScan, ReasonColumns, ReasonCardinality}
+
+// CollectorInfo declares one configured collector.
+type CollectorInfo struct {
+	Name      string
+	Target    string
+	Staleness time.Duration
+	// Revision fingerprints the definition: when it changes, the previous
+	// result is dropped (its metrics may no longer match) but counters stay.
+	Revision string
+}
+
+// Result is one successful collector run. It is never modified once published.
+type Result struct {
+	Metrics []prometheus.Metric
+	Series  int
+	// Skipped counts values dropped or altered, by reason.
+	Skipped map[string]int
+}
+
+type collectorState struct {
+	info        CollectorInfo
+	ran         bool // at least one run finished, successful or not
+	up          bool // the last run succeeded
+	lastSuccess time.Time
+	families    []*dto.MetricFamily // of the last success, sorted by name
+	series      int
+	seq         uint64 // bumped on every published result
+}
+
+// Store is safe for concurrent use.
+type Store struct {
+	now func() time.Time
+
+	mu         sync.Mutex
+	collectors map[string]*collectorState
+	targets    map[string]bool // target name → last connection attempt succeeded
+	seq        uint64
+
+	renderMu sync.Mutex
+	rendered map[string]*body // by exposition format
+
+	self        *selfMetrics
+	runDuration *prometheus.HistogramVec
+	runs        *prometheus.CounterVec
+	errors      *prometheus.CounterVec
+	skipped     *prometheus.CounterVec
+}
+
+// New returns an empty store. now is the clock (time.Now outside tests).
+func New(now func() time.Time) *Store {
+	s := &Store{
+		now:        now,
+		collectors: map[string]*collectorState{},
+		targets:    map[string]bool{},
+		rendered:   map[string]*body{},
+		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kos_exporter_collector_run_duration_seconds",
+			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"collector", "target"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kos_exporter_collector_runs_total",
+			Help: "Collector runs started; each run is one query on the target.",
+		}, []string{"collector", "target"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kos_exporter_collector_errors_total",
+			Help: "Failed collector runs by reason.",
+		}, []string{"collector", "target", "reason"}),
+		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "kos_exporter_collector_skipped_values_total",
+			Help: "Values dropped or altered while mapping rows (NULLs, non-numeric values, duplicate label sets, ...), by reason.",
+		}, []string{"collector", "target", "reason"}),
+	}
+	s.self = &selfMetrics{store: s}
+	return s
+}
+
+// SetCollectors declares the configured collectors. State of collectors that
+// keep their name and target survives; the others are forgotten, so their
+// series vanish at once.
+func (s *Store) SetCollectors(infos []CollectorInfo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := make(map[string]*collectorState, len(infos))
+	targets := map[string]bool{}
+	for _, in := range infos {
+		st, ok := s.collectors[in.Name]
+		if !ok || st.info.Target != in.Target {
+			st = &collectorState{}
+			for _, r := range Reasons {
+				s.errors.WithLabelValues(in.Name, in.Target, r)
+			}
+			s.runs.WithLabelValues(in.Name, in.Target)
+		}
+		if st.info.Revision != in.Revision {
+			st.up, st.families, st.series = false, nil, 0
+		}
+		st.info = in
+		next[in.Name] = st
+		targets[in.Target] = s.targets[in.Target]
+	}
+	for name, st := range s.collectors {
+		if kept, ok := next[name]; ok && kept == st {
+			continue
+		}
+		l := prometheus.Labels{"collector": name, "target": st.info.Target}
+		s.runDuration.DeletePartialMatch(l)
+		s.runs.DeletePartialMatch(l)
+		s.errors.DeletePartialMatch(l)
+		s.skipped.DeletePartialMatch(l)
+	}
+	s.collectors = next
+	s.targets = targets
+	s.seq++
+}
+
+// RunStarted counts a run (one query) of collector.
+func (s *Store) RunStarted(collector string) {
+	if st := s.state(collector); st != nil {
+		s.runs.WithLabelValues(collector, st.info.Target).Inc()
+	}
+}
+
+// Publish records a successful run; its metrics replace the previous ones.
+func (s *Store) Publish(collector string, r *Result, took time.Duration) error {
+	families, err := gather(r.Metrics)
+	if err != nil {
+		return fmt.Errorf("collector %q: %w", collector, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.collectors[collector]
+	if st == nil {
+		return nil // removed by a reload while it ran
+	}
+	s.seq++
+	st.ran, st.up = true, true
+	st.lastSuccess = s.now()
+	st.families = families
+	st.series = r.Series
+	st.seq = s.seq
+	s.targets[st.info.Target] = true
+	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+	for reason, n := range r.Skipped {
+		s.skipped.WithLabelValues(collector, st.info.Target, reason).Add(float64(n))
+	}
+	return nil
+}
+
+// Fail records a failed run: the collector's data stops being exposed until
+// its next success. targetReached says whether the database answered at all.
+func (s *Store) Fail(collector, reason string, targetReached bool, took time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.collectors[collector]
+	if st == nil {
+		return
+	}
+	s.seq++
+	st.ran, st.up = true, false
+	st.families = nil
+	st.series = 0
+	s.targets[st.info.Target] = targetReached
+	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+	s.errors.WithLabelValues(collector, st.info.Target, reason).Inc()
+}
+
+// Ready reports whether every declared collector has finished a run.
+func (s *Store) Ready() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, st := range s.collectors {
+		if !st.ran {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *Store) state(collector string) *collectorState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.collectors[collector]
+}
+
+// fresh returns the families of every collector whose data may be exposed
+// now, and a key that changes whenever that set or any of its results does.
+func (s *Store) fresh() (key string, parts [][]*dto.MetricFamily) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	names := make([]string, 0, len(s.collectors))
+	for name, st := range s.collectors {
+		if st.up && now.Sub(st.lastSuccess) <= st.info.Staleness {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	k := make([]byte, 0, 16*len(names))
+	for _, name := range names {
+		st := s.collectors[name]
+		k = fmt.Appendf(k, "%s=%d;", name, st.seq)
+		parts = append(parts, st.families)
+	}
+	return string(k), parts
+}
+
+// gather turns const metrics into sorted, consistency-checked families.
+func gather(ms []prometheus.Metric) ([]*dto.MetricFamily, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(metricList(ms)); err != nil {
+		return nil, err
+	}
+	return reg.Gather()
+}
+
+// metricList is an unchecked collector over a fixed slice of metrics.
+type metricList []prometheus.Metric
+
+func (metricList) Describe(chan<- *prometheus.Desc) {}
+
+func (l metricList) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range l {
+		ch <- m
+	}
+}
