@@ -1,0 +1,554 @@
+package sqlrun
+
+import (
+	"cmp"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+)
+
+// Reasons a value was dropped or altered, reported in self-metrics.
+const (
+	SkipNullValue       = "null_value"       // value column NULL: that sample is dropped
+	SkipNonNumeric      = "non_numeric"      // value not parseable as a number: sample dropped
+	SkipNegativeCounter = "negative_counter" // counter (or bucket count) below zero: sample dropped
+	SkipNullLabel       = "null_label"       // label column NULL: label value becomes "" (series kept)
+	SkipInvalidLabel    = "invalid_label"    // label value not valid UTF-8: row dropped for that metric
+	SkipDuplicate       = "duplicate"        // label set already produced in this run: later row dropped
+	SkipBadBucket       = "bad_bucket"       // histogram bucket bound NULL, unparsable or not declared
+)
+
+// Skip identifies what was dropped or altered: the metric, the column that
+// caused it and one of the Skip* reasons. For duplicates the column is the
+// value column (the bucket column for histograms).
+type Skip struct{ Metric, Column, Reason string }
+
+// Mapped is the result of one collector run.
+type Mapped struct {
+	Metrics []prometheus.Metric // const metrics (client_golang), ready to expose
+	Series  int                 // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
+	Skipped map[Skip]int
+}
+
+// ErrTooManySeries is wrapped by the error returned when a run would expose
+// more series than the collector's MaxSeries.
+var ErrTooManySeries = errors.New("too many series")
+
+// keySep separates label values in dedupe keys. 0xff never occurs in valid
+// UTF-8 and label values are checked to be valid UTF-8, so keys of distinct
+// label sets never collide.
+const keySep = 0xff
+
+// maxCount is the largest histogram count a float64 holds exactly; larger
+// counts would silently lose precision.
+const maxCount = 1 << 53
+
+// Mapper turns the rows of one collector run into const metrics. It is
+// single-use and not safe for concurrent use: NewMapper per run, Add per row,
+// then Finish.
+type Mapper struct {
+	collector string
+	columns   int
+	maxSeries int
+	series    int
+	families  []family
+	key       []byte // reused buffer for dedupe keys
+	metrics   []prometheus.Metric
+	skipped   map[Skip]int
+	err       error // once set, the run is lost
+}
+
+// family maps rows onto one configured metric.
+type family interface {
+	add(m *Mapper, row []any) error
+	finish(m *Mapper) error
+}
+
+// NewMapper prepares the mapping of rows with the given columns onto the
+// metrics of c. Descriptors are built here, once per run.
+func NewMapper(c *config.Collector, columns []string) (*Mapper, error) {
+	m := &Mapper{
+		collector: c.Name,
+		columns:   len(columns),
+		maxSeries: cmp.Or(c.MaxSeries, config.DefaultMaxSeries),
+		skipped:   map[Skip]int{},
+	}
+	for _, mc := range c.Metrics {
+		f, err := newFamily(c, mc, columns)
+		if err != nil {
+			return nil, err
+		}
+		m.families = append(m.families, f)
+	}
+	return m, nil
+}
+
+// Add maps one query row, with values as database/sql scans them into *any.
+// Data problems are counted in Mapped.Skipped; an error means the run must
+// be discarded, and every later call returns it again.
+func (m *Mapper) Add(row []any) error {
+	if m.err != nil {
+		return m.err
+	}
+	if len(row) != m.columns {
+		m.err = fmt.Errorf("collector %q: row has %d values for %d columns", m.collector, len(row), m.columns)
+		return m.err
+	}
+	for _, f := range m.families {
+		if err := f.add(m, row); err != nil {
+			m.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+// Finish builds the histograms and returns everything mapped.
+func (m *Mapper) Finish() (*Mapped, error) {
+	if m.err != nil {
+		return nil, m.err
+	}
+	for _, f := range m.families {
+		if err := f.finish(m); err != nil {
+			m.err = err
+			return nil, err
+		}
+	}
+	return &Mapped{Metrics: m.metrics, Series: m.series, Skipped: m.skipped}, nil
+}
+
+func (m *Mapper) skip(metric, column, reason string) {
+	m.skipped[Skip{Metric: metric, Column: column, Reason: reason}]++
+}
+
+// reserve accounts for n new series, failing once MaxSeries would be exceeded.
+func (m *Mapper) reserve(n int) error {
+	if m.series+n > m.maxSeries {
+		return fmt.Errorf("collector %q: more than %d series: %w", m.collector, m.maxSeries, ErrTooManySeries)
+	}
+	m.series += n
+	return nil
+}
+
+func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family, error) {
+	fail := func(msg string) error {
+		return &config.Error{Pos: mc.Pos, Subject: fmt.Sprintf("collector %q metric %q", c.Name, mc.Name), Msg: msg}
+	}
+	r := resolver{columns: columns}
+	shared := &familyMeta{
+		name:   mc.Name,
+		labels: labelSet{metric: mc.Name, names: mc.Labels, ends: make([]int, len(mc.Labels))},
+	}
+	for _, l := range mc.Labels {
+		shared.labels.cols = append(shared.labels.cols, r.index(l))
+	}
+	variable := slices.Clone(mc.Labels)
+
+	var f family
+	switch mc.Type {
+	case config.TypeGauge, config.TypeCounter:
+		s := &scalarFamily{familyMeta: shared, valueType: prometheus.GaugeValue, seen: map[string]struct{}{}}
+		if mc.Type == config.TypeCounter {
+			s.valueType = prometheus.CounterValue
+		}
+		names := mc.Values
+		if mc.Value != "" {
+			names = []string{mc.Value}
+		} else {
+			s.valueLabel = true
+			variable = append(variable, mc.ValueLabel)
+		}
+		if len(names) == 0 {
+			return nil, fail("no value column")
+		}
+		for _, n := range names {
+			s.values = append(s.values, column{name: n, index: r.index(n)})
+		}
+		s.labelValues = make([]string, len(variable))
+		f = s
+	case config.TypeHistogram:
+		bucket := cmp.Or(mc.BucketColumn, config.DefaultBucketColumn)
+		f = &histogramFamily{
+			familyMeta: shared,
+			bucket:     column{name: bucket, index: r.index(bucket)},
+			count:      column{name: mc.Value, index: r.index(mc.Value)},
+			sum:        column{name: mc.Sum, index: r.index(mc.Sum)},
+			bounds:     slices.Compact(slices.Sorted(slices.Values(mc.Buckets))),
+			series:     map[string]*histSeries{},
+		}
+	default:
+		return nil, fail(fmt.Sprintf("unknown metric type %q", mc.Type))
+	}
+	if err := r.err(); err != nil {
+		return nil, fail(err.Error())
+	}
+
+	shared.desc = prometheus.NewDesc(mc.Name, mc.Help, variable, mc.ConstLabels)
+	if err := shared.desc.Err(); err != nil {
+		return nil, fail(err.Error())
+	}
+	return f, nil
+}
+
+// familyMeta is what every family has: its name, descriptor and labels.
+type familyMeta struct {
+	name   string
+	desc   *prometheus.Desc
+	labels labelSet
+}
+
+// column is a configured column name and its index in the query result.
+type column struct {
+	name  string
+	index int
+}
+
+// resolver finds configured columns in the query result, remembering the
+// ones that are missing.
+type resolver struct {
+	columns []string
+	missing []string
+}
+
+// index matches exactly first, then ignoring case, because MySQL column
+// names are case-insensitive while drivers report them as written.
+func (r *resolver) index(name string) int {
+	if i := slices.Index(r.columns, name); i >= 0 {
+		return i
+	}
+	i := slices.IndexFunc(r.columns, func(c string) bool { return strings.EqualFold(c, name) })
+	if i < 0 && !slices.Contains(r.missing, name) {
+		r.missing = append(r.missing, name)
+	}
+	return i
+}
+
+func (r *resolver) err() error {
+	if len(r.missing) == 0 {
+		return nil
+	}
+	returned := "none"
+	if len(r.columns) > 0 {
+		returned = quoteList(r.columns)
+	}
+	noun := "column"
+	if len(r.missing) > 1 {
+		noun = "columns"
+	}
+	return fmt.Errorf("%s %s not in query result (it returned %s)", noun, quoteList(r.missing), returned)
+}
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// labelSet writes the label columns of a row into the mapper's key buffer.
+type labelSet struct {
+	metric string
+	names  []string // configured label columns
+	cols   []int
+	ends   []int // end of each label value in the key, set by build
+}
+
+// build writes the label values of row into m.key, each followed by keySep.
+// It reports false when the row must be dropped for this metric.
+func (l *labelSet) build(m *Mapper, row []any) bool {
+	m.key = m.key[:0]
+	for i, c := range l.cols {
+		if row[c] == nil {
+			m.skip(l.metric, l.names[i], SkipNullLabel)
+		} else {
+			var ok bool
+			if m.key, ok = appendLabel(m.key, row[c]); !ok {
+				m.skip(l.metric, l.names[i], SkipInvalidLabel)
+				return false
+			}
+		}
+		l.ends[i] = len(m.key)
+		m.key = append(m.key, keySep)
+	}
+	return true
+}
+
+// fill sets dst to the label values, sliced out of key (a copy of the key
+// build wrote), so all labels of a series share one allocation.
+func (l *labelSet) fill(dst []string, key string) {
+	start := 0
+	for i, end := range l.ends {
+		dst[i] = key[start:end]
+		start = end + 1
+	}
+}
+
+// scalarFamily maps rows onto a gauge or counter; with several value
+// columns, each yields a series labelled with the column name.
+type scalarFamily struct {
+	*familyMeta
+	valueType   prometheus.ValueType
+	values      []column
+	valueLabel  bool
+	labelValues []string // reused per sample; const metrics copy them
+	seen        map[string]struct{}
+}
+
+func (f *scalarFamily) add(m *Mapper, row []any) error {
+	if !f.labels.build(m, row) {
+		return nil
+	}
+	base := len(m.key)
+	for _, vc := range f.values {
+		v, reason := f.sample(row[vc.index])
+		if reason != "" {
+			m.skip(f.name, vc.name, reason)
+			continue
+		}
+		if f.valueLabel {
+			m.key = append(m.key[:base], vc.name...)
+		}
+		if _, dup := f.seen[string(m.key)]; dup {
+			m.skip(f.name, vc.name, SkipDuplicate)
+			continue
+		}
+		if err := m.reserve(1); err != nil {
+			return err
+		}
+		key := string(m.key)
+		f.seen[key] = struct{}{}
+		f.labels.fill(f.labelValues, key)
+		if f.valueLabel {
+			f.labelValues[len(f.labelValues)-1] = vc.name
+		}
+		metric, err := prometheus.NewConstMetric(f.desc, f.valueType, v, f.labelValues...)
+		if err != nil {
+			return fmt.Errorf("metric %q: %w", f.name, err)
+		}
+		m.metrics = append(m.metrics, metric)
+	}
+	return nil
+}
+
+func (f *scalarFamily) sample(v any) (float64, string) {
+	if v == nil {
+		return 0, SkipNullValue
+	}
+	x, ok := number(v)
+	switch {
+	case !ok:
+		return 0, SkipNonNumeric
+	case f.valueType == prometheus.CounterValue && x < 0:
+		return 0, SkipNegativeCounter
+	}
+	return x, ""
+}
+
+func (f *scalarFamily) finish(*Mapper) error { return nil }
+
+// histogramFamily collects one row per (label set, bucket) and builds
+// cumulative histograms in finish.
+type histogramFamily struct {
+	*familyMeta
+	bucket, count, sum column
+	bounds             []float64 // declared upper bounds, ascending
+	series             map[string]*histSeries
+	order              []*histSeries // first-seen order, for stable output
+}
+
+type histSeries struct {
+	labelValues []string
+	counts      []uint64 // per bound, then +Inf; not cumulative
+	seen        []bool   // bucket rows already added
+	sum         float64
+}
+
+func (f *histogramFamily) add(m *Mapper, row []any) error {
+	if !f.labels.build(m, row) {
+		return nil
+	}
+	b, ok := f.bucketIndex(row[f.bucket.index])
+	if !ok {
+		m.skip(f.name, f.bucket.name, SkipBadBucket)
+		return nil
+	}
+	n, reason := bucketCount(row[f.count.index])
+	if reason != "" {
+		m.skip(f.name, f.count.name, reason)
+		return nil
+	}
+	if row[f.sum.index] == nil {
+		m.skip(f.name, f.sum.name, SkipNullValue)
+		return nil
+	}
+	sum, ok := number(row[f.sum.index])
+	if !ok {
+		m.skip(f.name, f.sum.name, SkipNonNumeric)
+		return nil
+	}
+
+	s, found := f.series[string(m.key)]
+	switch {
+	case found && s.seen[b]:
+		m.skip(f.name, f.bucket.name, SkipDuplicate)
+		return nil
+	case !found:
+		// Buckets, +Inf, sum and count.
+		if err := m.reserve(len(f.bounds) + 3); err != nil {
+			return err
+		}
+		key := string(m.key)
+		s = &histSeries{
+			labelValues: make([]string, len(f.labels.cols)),
+			counts:      make([]uint64, len(f.bounds)+1),
+			seen:        make([]bool, len(f.bounds)+1),
+		}
+		f.labels.fill(s.labelValues, key)
+		f.series[key] = s
+		f.order = append(f.order, s)
+	}
+	s.seen[b] = true
+	s.counts[b] = n
+	s.sum += sum
+	return nil
+}
+
+// bucketIndex returns the index of the declared bound v, or len(bounds) for +Inf.
+func (f *histogramFamily) bucketIndex(v any) (int, bool) {
+	if v == nil {
+		return 0, false
+	}
+	x, ok := number(v)
+	if !ok {
+		return 0, false
+	}
+	if math.IsInf(x, 1) {
+		return len(f.bounds), true
+	}
+	i := slices.Index(f.bounds, x)
+	return i, i >= 0
+}
+
+func (f *histogramFamily) finish(m *Mapper) error {
+	for _, s := range f.order {
+		buckets := make(map[float64]uint64, len(f.bounds))
+		var cumulative uint64
+		for i, bound := range f.bounds {
+			cumulative += s.counts[i]
+			buckets[bound] = cumulative
+		}
+		total := cumulative + s.counts[len(f.bounds)]
+		h, err := prometheus.NewConstHistogram(f.desc, total, s.sum, buckets, s.labelValues...)
+		if err != nil {
+			return fmt.Errorf("metric %q: %w", f.name, err)
+		}
+		m.metrics = append(m.metrics, h)
+	}
+	return nil
+}
+
+// bucketCount converts a bucket's observation count: a whole number from 0
+// to maxCount.
+func bucketCount(v any) (uint64, string) {
+	if v == nil {
+		return 0, SkipNullValue
+	}
+	x, ok := number(v)
+	switch {
+	case !ok:
+		return 0, SkipNonNumeric
+	case x < 0:
+		return 0, SkipNegativeCounter
+	case x != math.Trunc(x) || x > maxCount: // NaN fails the first test
+		return 0, SkipNonNumeric
+	}
+	return uint64(x), ""
+}
+
+// number converts a scanned value to a sample value. Text comes from the
+// text protocol (every column, DECIMAL as "12.50") and from string columns.
+func number(v any) (float64, bool) {
+	switch v := v.(type) {
+	case []byte:
+		return parseFloat(string(v))
+	case sql.RawBytes:
+		return parseFloat(string(v))
+	case string:
+		return parseFloat(v)
+	case int64:
+		return float64(v), true
+	case int32:
+		return float64(v), true
+	case int:
+		return float64(v), true
+	case uint64:
+		return float64(v), true
+	case uint32:
+		return float64(v), true
+	case float64:
+		return v, true
+	case float32:
+		return float64(v), true
+	case bool:
+		if v {
+			return 1, true
+		}
+		return 0, true
+	case time.Time:
+		// Unix seconds with the fraction; UnixNano would overflow after 2262.
+		return float64(v.Unix()) + float64(v.Nanosecond())/1e9, true
+	}
+	return 0, false
+}
+
+func parseFloat(s string) (float64, bool) {
+	x, err := strconv.ParseFloat(s, 64)
+	return x, err == nil
+}
+
+// appendLabel appends the label form of v to b and reports whether that
+// form is valid UTF-8.
+func appendLabel(b []byte, v any) ([]byte, bool) {
+	start := len(b)
+	switch v := v.(type) {
+	case []byte:
+		b = append(b, v...)
+	case sql.RawBytes:
+		b = append(b, v...)
+	case string:
+		b = append(b, v...)
+	case int64:
+		b = strconv.AppendInt(b, v, 10)
+	case int32:
+		b = strconv.AppendInt(b, int64(v), 10)
+	case int:
+		b = strconv.AppendInt(b, int64(v), 10)
+	case uint64:
+		b = strconv.AppendUint(b, v, 10)
+	case uint32:
+		b = strconv.AppendUint(b, uint64(v), 10)
+	case float64:
+		b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	case float32:
+		b = strconv.AppendFloat(b, float64(v), 'g', -1, 32)
+	case bool:
+		b = strconv.AppendBool(b, v)
+	case time.Time:
+		b = v.AppendFormat(b, time.RFC3339)
+	default:
+		// Types a driver might add later still get a readable label.
+		b = fmt.Append(b, v)
+	}
+	return b, utf8.Valid(b[start:])
+}

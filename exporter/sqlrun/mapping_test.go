@@ -1,0 +1,842 @@
+package sqlrun
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+)
+
+// txt is how the MySQL text protocol delivers every column.
+func txt(s string) []byte { return []byte(s) }
+
+// exposed makes mapped metrics collectable by a (pedantic) registry.
+type exposed []prometheus.Metric
+
+func (e exposed) Describe(ch chan<- *prometheus.Desc) { prometheus.DescribeByCollect(e, ch) }
+
+func (e exposed) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range e {
+		ch <- m
+	}
+}
+
+func collector(maxSeries int, metrics ...*config.Metric) *config.Collector {
+	return &config.Collector{
+		Name:      "act",
+		MaxSeries: maxSeries,
+		Metrics:   metrics,
+		Pos:       config.Pos{File: "collectors.yaml", Line: 3},
+	}
+}
+
+// mapAll maps rows that must not fail.
+func mapAll(t *testing.T, c *config.Collector, columns []string, rows [][]any) *Mapped {
+	t.Helper()
+	m, err := NewMapper(c, columns)
+	if err != nil {
+		t.Fatalf("NewMapper: %v", err)
+	}
+	for i, row := range rows {
+		if err := m.Add(row); err != nil {
+			t.Fatalf("Add(row %d): %v", i, err)
+		}
+	}
+	got, err := m.Finish()
+	if err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	return got
+}
+
+func assertExposition(t *testing.T, metrics []prometheus.Metric, want string) {
+	t.Helper()
+	if err := testutil.CollectAndCompare(exposed(metrics), strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
+
+var (
+	stockGauge = &config.Metric{
+		Name:        "kos_stock_units",
+		Type:        config.TypeGauge,
+		Help:        "Units in stock.",
+		Labels:      []string{"model", "kind"},
+		Value:       "n",
+		ConstLabels: map[string]string{"part": "contract"},
+	}
+	activationCounter = &config.Metric{
+		Name:   "kos_activations_total",
+		Type:   config.TypeCounter,
+		Help:   "Activations today.",
+		Labels: []string{"model"},
+		Value:  "n",
+	}
+	callsCounter = &config.Metric{
+		Name:       "kos_agency_calls_total",
+		Type:       config.TypeCounter,
+		Help:       "Agency calls by result.",
+		Labels:     []string{"agency"},
+		Values:     []string{"ok", "error"},
+		ValueLabel: "result",
+	}
+	durationHistogram = &config.Metric{
+		Name:         "kos_agency_call_duration_seconds",
+		Type:         config.TypeHistogram,
+		Help:         "Agency call latency.",
+		Labels:       []string{"agency"},
+		BucketColumn: "le",
+		Buckets:      []float64{0.1, 0.5, 1},
+		Value:        "n",
+		Sum:          "s",
+	}
+)
+
+var histColumns = []string{"agency", "le", "n", "s"}
+
+func TestMapper(t *testing.T) {
+	tests := []struct {
+		name    string
+		metrics []*config.Metric
+		columns []string
+		rows    [][]any
+		want    string
+		series  int
+		skipped map[Skip]int
+	}{
+		{
+			name:    "gauge with labels and const labels",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows: [][]any{
+				{txt("x1"), txt("new"), txt("12.50")},
+				{txt("x1"), txt("port"), txt("3")},
+				{txt("x2"), txt("new"), int64(7)},
+			},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="x1",part="contract"} 12.5
+kos_stock_units{kind="port",model="x1",part="contract"} 3
+kos_stock_units{kind="new",model="x2",part="contract"} 7
+`,
+			series: 3,
+		},
+		{
+			name:    "counter",
+			metrics: []*config.Metric{activationCounter},
+			columns: []string{"model", "n"},
+			rows:    [][]any{{txt("x1"), txt("5")}, {txt("x2"), txt("0")}},
+			want: `
+# HELP kos_activations_total Activations today.
+# TYPE kos_activations_total counter
+kos_activations_total{model="x1"} 5
+kos_activations_total{model="x2"} 0
+`,
+			series: 2,
+		},
+		{
+			name:    "negative counter dropped",
+			metrics: []*config.Metric{activationCounter},
+			columns: []string{"model", "n"},
+			rows:    [][]any{{txt("x1"), txt("-1")}, {txt("x2"), int64(-3)}, {txt("x3"), txt("4")}},
+			want: `
+# HELP kos_activations_total Activations today.
+# TYPE kos_activations_total counter
+kos_activations_total{model="x3"} 4
+`,
+			series:  1,
+			skipped: map[Skip]int{{"kos_activations_total", "n", SkipNegativeCounter}: 2},
+		},
+		{
+			name:    "negative gauge kept",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows:    [][]any{{txt("x1"), txt("new"), txt("-2")}},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="x1",part="contract"} -2
+`,
+			series: 1,
+		},
+		{
+			name:    "values with value_label",
+			metrics: []*config.Metric{callsCounter},
+			columns: []string{"agency", "ok", "error"},
+			rows: [][]any{
+				{txt("A"), txt("10"), txt("2")},
+				{txt("B"), nil, txt("1")},
+			},
+			want: `
+# HELP kos_agency_calls_total Agency calls by result.
+# TYPE kos_agency_calls_total counter
+kos_agency_calls_total{agency="A",result="ok"} 10
+kos_agency_calls_total{agency="A",result="error"} 2
+kos_agency_calls_total{agency="B",result="error"} 1
+`,
+			series:  3,
+			skipped: map[Skip]int{{"kos_agency_calls_total", "ok", SkipNullValue}: 1},
+		},
+		{
+			name:    "values duplicate is per value column",
+			metrics: []*config.Metric{callsCounter},
+			columns: []string{"agency", "ok", "error"},
+			rows: [][]any{
+				{txt("A"), nil, txt("2")},
+				{txt("A"), txt("10"), txt("3")},
+			},
+			want: `
+# HELP kos_agency_calls_total Agency calls by result.
+# TYPE kos_agency_calls_total counter
+kos_agency_calls_total{agency="A",result="ok"} 10
+kos_agency_calls_total{agency="A",result="error"} 2
+`,
+			series: 2,
+			skipped: map[Skip]int{
+				{"kos_agency_calls_total", "ok", SkipNullValue}:    1,
+				{"kos_agency_calls_total", "error", SkipDuplicate}: 1,
+			},
+		},
+		{
+			name:    "histogram",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("0.1"), txt("3"), txt("0.25")},
+				{txt("A"), txt("0.5"), txt("2"), txt("0.5")},
+				{txt("A"), txt("1"), txt("1"), txt("1")},
+				{txt("A"), txt("+Inf"), txt("1"), txt("4")},
+				{txt("B"), txt("1"), int64(2), float64(1.5)},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 3
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 5
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 6
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 7
+kos_agency_call_duration_seconds_sum{agency="A"} 5.75
+kos_agency_call_duration_seconds_count{agency="A"} 7
+kos_agency_call_duration_seconds_bucket{agency="B",le="0.1"} 0
+kos_agency_call_duration_seconds_bucket{agency="B",le="0.5"} 0
+kos_agency_call_duration_seconds_bucket{agency="B",le="1"} 2
+kos_agency_call_duration_seconds_bucket{agency="B",le="+Inf"} 2
+kos_agency_call_duration_seconds_sum{agency="B"} 1.5
+kos_agency_call_duration_seconds_count{agency="B"} 2
+`,
+			series: 12,
+		},
+		{
+			name:    "histogram missing buckets are zero",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows:    [][]any{{txt("A"), txt("0.5"), txt("2"), txt("0.5")}},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 0
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 2
+kos_agency_call_duration_seconds_sum{agency="A"} 0.5
+kos_agency_call_duration_seconds_count{agency="A"} 2
+`,
+			series: 6,
+		},
+		{
+			name:    "histogram +Inf spellings",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("+Inf"), txt("1"), txt("2")},
+				{txt("B"), txt("inf"), txt("1"), txt("2")},
+				{txt("C"), "Inf", txt("1"), txt("2")},
+				{txt("D"), txt("+INF"), txt("1"), txt("2")},
+				{txt("E"), math.Inf(1), txt("1"), txt("2")},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+` + infHistogram("A") + infHistogram("B") + infHistogram("C") + infHistogram("D") + infHistogram("E"),
+			series: 30,
+		},
+		{
+			name:    "histogram bound compared as a number",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("1.0"), txt("1"), txt("1")},
+				{txt("A"), float64(0.5), txt("1"), txt("0.5")},
+				{txt("A"), txt("1e-1"), txt("1"), txt("0.125")},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 1
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 3
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 3
+kos_agency_call_duration_seconds_sum{agency="A"} 1.625
+kos_agency_call_duration_seconds_count{agency="A"} 3
+`,
+			series: 6,
+		},
+		{
+			name:    "histogram bad buckets",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("0.3"), txt("1"), txt("1")},  // not declared
+				{txt("A"), nil, txt("1"), txt("1")},         // NULL
+				{txt("A"), txt("fast"), txt("1"), txt("1")}, // unparsable
+				{txt("A"), txt("-Inf"), txt("1"), txt("1")}, // not +Inf
+				{txt("B"), txt("2"), txt("1"), txt("1")},    // whole series dropped
+				{txt("A"), txt("1"), txt("4"), txt("2")},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 0
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 0
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 4
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 4
+kos_agency_call_duration_seconds_sum{agency="A"} 2
+kos_agency_call_duration_seconds_count{agency="A"} 4
+`,
+			series:  6,
+			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", SkipBadBucket}: 5},
+		},
+		{
+			name:    "histogram duplicate bucket row",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("0.1"), txt("1"), txt("0.0625")},
+				{txt("A"), txt("1e-1"), txt("9"), txt("0.5")},
+				{txt("A"), txt("+Inf"), txt("1"), txt("2")},
+				{txt("A"), txt("inf"), txt("9"), txt("9")},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 1
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 1
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 1
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 2
+kos_agency_call_duration_seconds_sum{agency="A"} 2.0625
+kos_agency_call_duration_seconds_count{agency="A"} 2
+`,
+			series:  6,
+			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", SkipDuplicate}: 2},
+		},
+		{
+			name:    "histogram bad counts and sums",
+			metrics: []*config.Metric{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("0.1"), nil, txt("1")},
+				{txt("A"), txt("0.1"), txt("1"), nil},
+				{txt("A"), txt("0.1"), txt("many"), txt("1")},
+				{txt("A"), txt("0.1"), txt("1.5"), txt("1")},
+				{txt("A"), txt("0.1"), txt("1e300"), txt("1")},
+				{txt("A"), txt("0.1"), txt("NaN"), txt("1")},
+				{txt("A"), txt("0.1"), txt("-1"), txt("1")},
+				{txt("A"), txt("0.1"), txt("1"), txt("slow")},
+				{txt("A"), txt("0.1"), txt("2.00"), txt("0.125")}, // first good row for this bucket
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 2
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 2
+kos_agency_call_duration_seconds_sum{agency="A"} 0.125
+kos_agency_call_duration_seconds_count{agency="A"} 2
+`,
+			series: 6,
+			skipped: map[Skip]int{
+				{"kos_agency_call_duration_seconds", "n", SkipNullValue}:       1,
+				{"kos_agency_call_duration_seconds", "s", SkipNullValue}:       1,
+				{"kos_agency_call_duration_seconds", "n", SkipNonNumeric}:      4,
+				{"kos_agency_call_duration_seconds", "n", SkipNegativeCounter}: 1,
+				{"kos_agency_call_duration_seconds", "s", SkipNonNumeric}:      1,
+			},
+		},
+		{
+			name:    "histogram default bucket column and unsorted buckets",
+			metrics: []*config.Metric{{Name: "kos_wait_seconds", Type: config.TypeHistogram, Help: "Wait.", Buckets: []float64{5, 1}, Value: "n", Sum: "s"}},
+			columns: []string{"le", "n", "s"},
+			rows:    [][]any{{txt("1"), txt("1"), txt("1")}, {txt("5"), txt("1"), txt("3")}},
+			want: `
+# HELP kos_wait_seconds Wait.
+# TYPE kos_wait_seconds histogram
+kos_wait_seconds_bucket{le="1"} 1
+kos_wait_seconds_bucket{le="5"} 2
+kos_wait_seconds_bucket{le="+Inf"} 2
+kos_wait_seconds_sum 4
+kos_wait_seconds_count 2
+`,
+			series: 5,
+		},
+		{
+			name:    "null label keeps the series",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows:    [][]any{{nil, txt("new"), txt("1")}, {txt("x1"), nil, txt("2")}},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="",part="contract"} 1
+kos_stock_units{kind="",model="x1",part="contract"} 2
+`,
+			series: 2,
+			skipped: map[Skip]int{
+				{"kos_stock_units", "model", SkipNullLabel}: 1,
+				{"kos_stock_units", "kind", SkipNullLabel}:  1,
+			},
+		},
+		{
+			name:    "invalid label drops the row",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows: [][]any{
+				{txt("x\xff"), txt("new"), txt("1")},
+				{txt("x1"), "\xc3", txt("1")},
+				{txt("x1"), sql.RawBytes("ok"), txt("2")},
+			},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="ok",model="x1",part="contract"} 2
+`,
+			series: 1,
+			skipped: map[Skip]int{
+				{"kos_stock_units", "model", SkipInvalidLabel}: 1,
+				{"kos_stock_units", "kind", SkipInvalidLabel}:  1,
+			},
+		},
+		{
+			name:    "duplicate label set keeps the first row",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows: [][]any{
+				{txt("x1"), txt("new"), txt("1")},
+				{txt("x1"), txt("new"), txt("2")},
+				{"x1", "new", int64(3)},
+				{txt("x1"), txt("port"), txt("4")},
+			},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="x1",part="contract"} 1
+kos_stock_units{kind="port",model="x1",part="contract"} 4
+`,
+			series:  2,
+			skipped: map[Skip]int{{"kos_stock_units", "n", SkipDuplicate}: 2},
+		},
+		{
+			name:    "duplicate after a dropped sample is the first",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows:    [][]any{{txt("x1"), txt("new"), nil}, {txt("x1"), txt("new"), txt("5")}},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="x1",part="contract"} 5
+`,
+			series:  1,
+			skipped: map[Skip]int{{"kos_stock_units", "n", SkipNullValue}: 1},
+		},
+		{
+			name:    "label boundaries are not ambiguous",
+			metrics: []*config.Metric{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows:    [][]any{{txt("x"), txt("yz"), txt("1")}, {txt("xy"), txt("z"), txt("2")}, {txt(""), txt("xyz"), txt("3")}},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="yz",model="x",part="contract"} 1
+kos_stock_units{kind="z",model="xy",part="contract"} 2
+kos_stock_units{kind="xyz",model="",part="contract"} 3
+`,
+			series: 3,
+		},
+		{
+			name:    "null and non-numeric values",
+			metrics: []*config.Metric{activationCounter},
+			columns: []string{"model", "n"},
+			rows: [][]any{
+				{txt("a"), nil},
+				{txt("b"), txt("")},
+				{txt("c"), txt("12abc")},
+				{txt("d"), "n/a"},
+				{txt("e"), txt("1e400")},
+				{txt("f"), struct{}{}},
+				{txt("g"), txt("1")},
+			},
+			want: `
+# HELP kos_activations_total Activations today.
+# TYPE kos_activations_total counter
+kos_activations_total{model="g"} 1
+`,
+			series: 1,
+			skipped: map[Skip]int{
+				{"kos_activations_total", "n", SkipNullValue}:  1,
+				{"kos_activations_total", "n", SkipNonNumeric}: 5,
+			},
+		},
+		{
+			name:    "case-insensitive column match, exact match first",
+			metrics: []*config.Metric{activationCounter},
+			columns: []string{"MODEL", "N", "n"},
+			rows:    [][]any{{txt("x1"), txt("1"), txt("2")}},
+			want: `
+# HELP kos_activations_total Activations today.
+# TYPE kos_activations_total counter
+kos_activations_total{model="x1"} 2
+`,
+			series: 1,
+		},
+		{
+			name:    "several metrics from one query",
+			metrics: []*config.Metric{activationCounter, callsCounter},
+			columns: []string{"model", "agency", "n", "ok", "error"},
+			rows: [][]any{
+				{txt("x1"), txt("A"), txt("3"), txt("2"), txt("1")},
+				{txt("x1"), txt("B"), txt("3"), txt("5"), txt("0")},
+			},
+			want: `
+# HELP kos_activations_total Activations today.
+# TYPE kos_activations_total counter
+kos_activations_total{model="x1"} 3
+# HELP kos_agency_calls_total Agency calls by result.
+# TYPE kos_agency_calls_total counter
+kos_agency_calls_total{agency="A",result="ok"} 2
+kos_agency_calls_total{agency="A",result="error"} 1
+kos_agency_calls_total{agency="B",result="ok"} 5
+kos_agency_calls_total{agency="B",result="error"} 0
+`,
+			series:  5,
+			skipped: map[Skip]int{{"kos_activations_total", "n", SkipDuplicate}: 1},
+		},
+		{
+			name:    "no rows",
+			metrics: []*config.Metric{stockGauge, durationHistogram},
+			columns: []string{"model", "kind", "n", "agency", "le", "s"},
+			want:    "",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mapAll(t, collector(1000, tt.metrics...), tt.columns, tt.rows)
+			assertExposition(t, got.Metrics, tt.want)
+			if got.Series != tt.series {
+				t.Errorf("Series = %d, want %d", got.Series, tt.series)
+			}
+			if !maps.Equal(got.Skipped, tt.skipped) {
+				t.Errorf("Skipped = %v, want %v", got.Skipped, tt.skipped)
+			}
+		})
+	}
+}
+
+// infHistogram is the exposition of a durationHistogram series with one
+// observation above every declared bound and a sum of 2.
+func infHistogram(agency string) string {
+	return fmt.Sprintf(`kos_agency_call_duration_seconds_bucket{agency=%[1]q,le="0.1"} 0
+kos_agency_call_duration_seconds_bucket{agency=%[1]q,le="0.5"} 0
+kos_agency_call_duration_seconds_bucket{agency=%[1]q,le="1"} 0
+kos_agency_call_duration_seconds_bucket{agency=%[1]q,le="+Inf"} 1
+kos_agency_call_duration_seconds_sum{agency=%[1]q} 2
+kos_agency_call_duration_seconds_count{agency=%[1]q} 1
+`, agency)
+}
+
+// TestMapperValueTypes feeds each Go type database/sql may scan into *any
+// as both the label and the value of a gauge.
+func TestMapperValueTypes(t *testing.T) {
+	gauge := &config.Metric{Name: "kos_value", Type: config.TypeGauge, Help: "Value.", Labels: []string{"l"}, Value: "v"}
+	tests := []struct {
+		name  string
+		in    any
+		label string
+		value string
+	}{
+		{"bytes decimal", txt("12.50"), "12.50", "12.5"},
+		{"raw bytes", sql.RawBytes("7"), "7", "7"},
+		{"string", "3.25", "3.25", "3.25"},
+		{"int64", int64(-4), "-4", "-4"},
+		{"int32", int32(5), "5", "5"},
+		{"int", int(6), "6", "6"},
+		{"uint64", uint64(1 << 40), "1099511627776", "1099511627776"},
+		{"uint32", uint32(4000000000), "4000000000", "4e9"},
+		{"float64", float64(0.1), "0.1", "0.1"},
+		{"float32", float32(0.1), "0.1", "0.10000000149011612"},
+		{"float64 large", float64(1e21), "1e+21", "1e21"},
+		{"bool true", true, "true", "1"},
+		{"bool false", false, "false", "0"},
+		{"time", time.Date(2026, 3, 1, 12, 0, 0, 250_000_000, time.UTC), "2026-03-01T12:00:00Z", "1772366400.25"},
+		{"time with zone", time.Date(2026, 3, 1, 14, 0, 0, 0, time.FixedZone("CEST", 2*3600)), "2026-03-01T14:00:00+02:00", "1772366400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{tt.in, tt.in}})
+			assertExposition(t, got.Metrics, fmt.Sprintf(`
+# HELP kos_value Value.
+# TYPE kos_value gauge
+kos_value{l=%q} %s
+`, tt.label, tt.value))
+		})
+	}
+}
+
+func TestMapperUnknownTypeLabel(t *testing.T) {
+	gauge := &config.Metric{Name: "kos_value", Type: config.TypeGauge, Help: "Value.", Labels: []string{"l"}, Value: "v"}
+	got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{struct{ A int }{7}, txt("1")}})
+	assertExposition(t, got.Metrics, `
+# HELP kos_value Value.
+# TYPE kos_value gauge
+kos_value{l="{7}"} 1
+`)
+}
+
+func TestNewMapperErrors(t *testing.T) {
+	pos := config.Pos{File: "collectors.yaml", Line: 12}
+	with := func(m config.Metric) *config.Metric {
+		m.Pos = pos
+		return &m
+	}
+	tests := []struct {
+		name    string
+		metric  *config.Metric
+		columns []string
+		want    string
+	}{
+		{
+			name:    "missing label column",
+			metric:  with(*stockGauge),
+			columns: []string{"model", "n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_stock_units": column "kind" not in query result (it returned "model", "n")`,
+		},
+		{
+			name:    "missing value columns",
+			metric:  with(*callsCounter),
+			columns: []string{"Agency", "total"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_agency_calls_total": columns "ok", "error" not in query result (it returned "Agency", "total")`,
+		},
+		{
+			name:    "missing histogram columns",
+			metric:  with(*durationHistogram),
+			columns: []string{"agency", "n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_agency_call_duration_seconds": columns "le", "s" not in query result (it returned "agency", "n")`,
+		},
+		{
+			name:    "query returned no columns",
+			metric:  with(*activationCounter),
+			columns: nil,
+			want:    `collectors.yaml:12: collector "act" metric "kos_activations_total": columns "model", "n" not in query result (it returned none)`,
+		},
+		{
+			name:    "column named twice reported once",
+			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X.", Labels: []string{"v"}, Value: "v"}),
+			columns: []string{"n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_x": column "v" not in query result (it returned "n")`,
+		},
+		{
+			name:    "unknown type",
+			metric:  with(config.Metric{Name: "kos_x", Type: "summary", Help: "X.", Value: "n"}),
+			columns: []string{"n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_x": unknown metric type "summary"`,
+		},
+		{
+			name:    "no value column",
+			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X."}),
+			columns: []string{"n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_x": no value column`,
+		},
+		{
+			name:    "const label clashes with a label column",
+			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X.", Labels: []string{"part"}, Value: "n", ConstLabels: map[string]string{"part": "a"}}),
+			columns: []string{"part", "n"},
+			want:    `collectors.yaml:12: collector "act" metric "kos_x": duplicate label names in constant and variable labels for metric "kos_x"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := NewMapper(collector(10, tt.metric), tt.columns)
+			if err == nil {
+				t.Fatalf("NewMapper succeeded (%v), want error %q", m, tt.want)
+			}
+			var cerr *config.Error
+			if !errors.As(err, &cerr) {
+				t.Fatalf("error %v is %T, want *config.Error", err, err)
+			}
+			if cerr.Pos != pos {
+				t.Errorf("Pos = %v, want %v", cerr.Pos, pos)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMapperMaxSeries(t *testing.T) {
+	hist := &config.Metric{
+		Name: "kos_h", Type: config.TypeHistogram, Help: "H.", Labels: []string{"a"},
+		BucketColumn: "le", Buckets: []float64{1, 2}, Value: "n", Sum: "s",
+	}
+	// Each distinct a yields a histogram of 2+1 buckets, sum and count: 5 series.
+	histRows := func(n int) [][]any {
+		var rows [][]any
+		for i := range n {
+			a := txt(fmt.Sprint(i))
+			rows = append(rows, []any{a, txt("1"), txt("1"), txt("1")}, []any{a, txt("2"), txt("1"), txt("1")})
+		}
+		return rows
+	}
+	gaugeRows := func(n int) [][]any {
+		rows := make([][]any, n)
+		for i := range rows {
+			rows[i] = []any{txt(fmt.Sprint(i)), txt("1")}
+		}
+		return rows
+	}
+	gauge := &config.Metric{Name: "kos_g", Type: config.TypeGauge, Help: "G.", Labels: []string{"a"}, Value: "n"}
+	pair := &config.Metric{Name: "kos_p", Type: config.TypeGauge, Help: "P.", Labels: []string{"a"}, Values: []string{"n", "m"}, ValueLabel: "v"}
+	pairRows := [][]any{{txt("x"), txt("1"), txt("2")}, {txt("y"), txt("1"), txt("2")}}
+	histColumns := []string{"a", "le", "n", "s"}
+
+	tests := []struct {
+		name      string
+		maxSeries int
+		metric    *config.Metric
+		columns   []string
+		rows      [][]any
+		failRow   int // -1: no failure
+		limit     int
+	}{
+		{"gauge at the limit", 3, gauge, []string{"a", "n"}, gaugeRows(3), -1, 3},
+		{"gauge over the limit", 3, gauge, []string{"a", "n"}, gaugeRows(5), 3, 3},
+		{"duplicates do not count", 1, gauge, []string{"a", "n"}, [][]any{{txt("x"), txt("1")}, {txt("x"), txt("2")}}, -1, 1},
+		{"several values per row", 3, pair, []string{"a", "n", "m"}, pairRows, 1, 3},
+		{"histogram at the limit", 10, hist, histColumns, histRows(2), -1, 10},
+		{"histogram over the limit", 9, hist, histColumns, histRows(2), 2, 9},
+		{"default limit", 0, gauge, []string{"a", "n"}, gaugeRows(config.DefaultMaxSeries + 1), config.DefaultMaxSeries, config.DefaultMaxSeries},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := NewMapper(collector(tt.maxSeries, tt.metric), tt.columns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := -1
+			for i, row := range tt.rows {
+				if err = m.Add(row); err != nil {
+					failed = i
+					break
+				}
+			}
+			if failed != tt.failRow {
+				t.Fatalf("first failing row = %d (%v), want %d", failed, err, tt.failRow)
+			}
+			got, ferr := m.Finish()
+			if tt.failRow < 0 {
+				if ferr != nil {
+					t.Fatalf("Finish: %v", ferr)
+				}
+				if got.Series != tt.limit {
+					t.Errorf("Series = %d, want %d", got.Series, tt.limit)
+				}
+				return
+			}
+			want := fmt.Sprintf(`collector "act": more than %d series: too many series`, tt.limit)
+			if !errors.Is(err, ErrTooManySeries) || err.Error() != want {
+				t.Errorf("Add error = %v, want %s wrapping ErrTooManySeries", err, want)
+			}
+			if again := m.Add(tt.rows[0]); !errors.Is(again, ErrTooManySeries) {
+				t.Errorf("Add after the limit = %v, want ErrTooManySeries", again)
+			}
+			if got != nil || !errors.Is(ferr, ErrTooManySeries) {
+				t.Errorf("Finish = %v, %v; want nil, ErrTooManySeries", got, ferr)
+			}
+		})
+	}
+}
+
+func TestMapperRowWidth(t *testing.T) {
+	m, err := NewMapper(collector(10, activationCounter), []string{"model", "n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `collector "act": row has 1 values for 2 columns`
+	if err := m.Add([]any{txt("x")}); err == nil || err.Error() != want {
+		t.Errorf("Add = %v, want %s", err, want)
+	}
+	if _, err := m.Finish(); err == nil || err.Error() != want {
+		t.Errorf("Finish = %v, want %s", err, want)
+	}
+}
+
+// FuzzMapperAdd checks that no bytes from the database make the mapper
+// panic or produce something the registry refuses, and that every row
+// either yields a series or is counted as dropped.
+func FuzzMapperAdd(f *testing.F) {
+	f.Add([]byte("x"), []byte("1"), []byte("0.1"))
+	f.Add([]byte("\xff"), []byte("NaN"), []byte("+Inf"))
+	f.Add([]byte(""), []byte("-1"), []byte("inf"))
+	f.Add([]byte("a\x00b"), []byte("1e400"), []byte("0x1p-2"))
+	f.Add([]byte("é"), []byte("9007199254740993"), []byte("1.0"))
+	gauge := collector(100, &config.Metric{Name: "kos_g", Type: config.TypeGauge, Help: "G.", Labels: []string{"l"}, Value: "v"})
+	hist := collector(100, &config.Metric{
+		Name: "kos_h", Type: config.TypeHistogram, Help: "H.", Labels: []string{"l"},
+		BucketColumn: "le", Buckets: []float64{0.1, 0.25, 1}, Value: "n", Sum: "s",
+	})
+	f.Fuzz(func(t *testing.T, label, value, bound []byte) {
+		for _, run := range []struct {
+			c       *config.Collector
+			columns []string
+			row     []any
+		}{
+			{gauge, []string{"l", "v"}, []any{label, value}},
+			{hist, []string{"l", "le", "n", "s"}, []any{label, bound, value, value}},
+		} {
+			m, err := NewMapper(run.c, run.columns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Add(run.row); err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Finish()
+			if err != nil {
+				t.Fatal(err)
+			}
+			dropped := 0
+			for _, n := range got.Skipped {
+				dropped += n
+			}
+			if (len(got.Metrics) == 1) == (dropped > 0) {
+				t.Fatalf("%d metrics and %v skipped; want exactly one of them", len(got.Metrics), got.Skipped)
+			}
+			reg := prometheus.NewPedanticRegistry()
+			if err := reg.Register(exposed(got.Metrics)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := reg.Gather(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
