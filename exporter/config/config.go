@@ -4,7 +4,10 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -33,6 +36,26 @@ type Config struct {
 	Global     Global       // defaults for every collector
 	Targets    []*Target    // in file order
 	Collectors []*Collector // in file order
+}
+
+// Collector returns the collector called name, or nil.
+func (c *Config) Collector(name string) *Collector {
+	for _, col := range c.Collectors {
+		if col.Name == name {
+			return col
+		}
+	}
+	return nil
+}
+
+// Target returns the target called name, or nil.
+func (c *Config) Target(name string) *Target {
+	for _, t := range c.Targets {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
 }
 
 // Global holds defaults that collectors inherit.
@@ -113,6 +136,24 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Subject, e.Msg)
 }
 
+// Errors is every problem found in one file, ordered by line.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sort orders es by position, keeping discovery order within a line.
+func (es Errors) sort() {
+	slices.SortStableFunc(es, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line))
+	})
+}
+
 // Secret is a string that never prints its content.
 type Secret string
 
@@ -123,3 +164,10 @@ func (s Secret) String() string {
 	}
 	return "<secret>"
 }
+
+// Format redacts the secret for every verb, %#v and %d included; String
+// alone would not cover those.
+func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+
+// MarshalText redacts the secret in JSON, YAML and slog output.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

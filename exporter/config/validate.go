@@ -1,0 +1,450 @@
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Name patterns as shown in messages.
+const (
+	namePattern       = "[a-zA-Z_][a-zA-Z0-9_]*"
+	metricNamePattern = "[a-zA-Z_:][a-zA-Z0-9_:]*"
+)
+
+// Parse decodes and validates a collectors.yaml held in data; file names it
+// in positions and anchors relative dsn_file paths. Parse does no I/O: DSNs
+// keep their ${VAR} references and dsn_file is not read (Load does both).
+// Every problem found is returned as Errors.
+func Parse(data []byte, file string) (*Config, error) {
+	p := &parser{file: file}
+	cfg, _ := p.parse(data)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parse builds as much of the config as it can; the raw config is returned
+// too so that Load can point at the dsn keys. Both are nil when the file is
+// not YAML.
+func (p *parser) parse(data []byte) (*Config, *rawConfig) {
+	root := p.document(data)
+	if root == nil {
+		return nil, nil
+	}
+	raw := p.config(root)
+	if p.exhausted() {
+		return nil, nil
+	}
+	cfg := &Config{File: p.file, Global: p.applySchedule(raw.global, "global", Global{
+		Interval:  DefaultInterval,
+		Timeout:   DefaultTimeout,
+		MaxSeries: DefaultMaxSeries,
+	})}
+	for _, t := range raw.targets {
+		cfg.Targets = append(cfg.Targets, p.buildTarget(t))
+	}
+	p.buildCollectors(cfg, raw)
+	return cfg, raw
+}
+
+// err returns the collected problems ordered by line, or nil.
+func (p *parser) err() error {
+	if len(p.errs) == 0 {
+		return nil
+	}
+	p.errs.sort()
+	return p.errs
+}
+
+// applySchedule applies s over base and checks the result. A relation between
+// two values is only checked where s sets one of them, so a bad global is
+// reported once, at global, and not again for each collector inheriting it.
+func (p *parser) applySchedule(s schedule, subject string, base Global) Global {
+	out := base
+	for _, d := range []struct {
+		name string
+		f    field[time.Duration]
+		dst  *time.Duration
+	}{
+		{"interval", s.interval, &out.Interval},
+		{"timeout", s.timeout, &out.Timeout},
+		{"staleness", s.staleness, &out.Staleness},
+	} {
+		if !d.f.ok {
+			continue
+		}
+		if d.f.v <= 0 {
+			p.errorf(d.f.line, subject, "%s must be positive, got %s", d.name, d.f.v)
+			continue
+		}
+		*d.dst = d.f.v
+	}
+	if s.maxSeries.ok {
+		if s.maxSeries.v < 1 {
+			p.errorf(s.maxSeries.line, subject, "max_series must be at least 1, got %d", s.maxSeries.v)
+		} else {
+			out.MaxSeries = s.maxSeries.v
+		}
+	}
+
+	// Values not set here are "inherited" by a collector and "default" at global.
+	from := " (inherited)"
+	if subject == "global" {
+		from = " (default)"
+	}
+	origin := func(f field[time.Duration]) string {
+		if f.ok {
+			return ""
+		}
+		return from
+	}
+	if (s.timeout.ok || s.interval.ok) && out.Timeout > out.Interval {
+		p.errorf(firstLine(s.timeout, s.interval), subject, "timeout %s%s is longer than interval %s%s",
+			out.Timeout, origin(s.timeout), out.Interval, origin(s.interval))
+	}
+	// A zero staleness becomes DefaultStalenessFactor × interval later and
+	// cannot be too short.
+	if (s.staleness.ok || s.interval.ok) && out.Staleness != 0 && out.Staleness < out.Interval {
+		p.errorf(firstLine(s.staleness, s.interval), subject, "staleness %s%s is shorter than interval %s%s",
+			out.Staleness, origin(s.staleness), out.Interval, origin(s.interval))
+	}
+	return out
+}
+
+// firstLine is the line of the first field that was set.
+func firstLine(fs ...field[time.Duration]) int {
+	for _, f := range fs {
+		if f.ok {
+			return f.line
+		}
+	}
+	return 0
+}
+
+func (p *parser) buildTarget(t *rawTarget) *Target {
+	subject := fmt.Sprintf("target %q", t.name)
+	out := &Target{Name: t.name, MaxOpenConns: DefaultMaxOpenConns, Pos: p.pos(t.line)}
+	if !isName(t.name, false) {
+		p.errorf(t.line, subject, "invalid name: must match %s", namePattern)
+	}
+	switch {
+	case t.dsn.line != 0 && t.dsnFile.line != 0:
+		p.errorf(t.line, subject, "dsn and dsn_file are mutually exclusive")
+	case t.dsn.line == 0 && t.dsnFile.line == 0:
+		p.errorf(t.line, subject, "one of dsn or dsn_file is required")
+	}
+	if t.dsn.ok {
+		out.DSN = Secret(t.dsn.v)
+	}
+	if t.dsnFile.ok {
+		out.DSNFile = t.dsnFile.v
+		if !filepath.IsAbs(out.DSNFile) {
+			out.DSNFile = filepath.Join(filepath.Dir(p.file), out.DSNFile)
+		}
+	}
+	if t.maxOpenConns.ok {
+		if t.maxOpenConns.v < 1 {
+			p.errorf(t.maxOpenConns.line, subject, "max_open_conns must be at least 1, got %d", t.maxOpenConns.v)
+		} else {
+			out.MaxOpenConns = t.maxOpenConns.v
+		}
+	}
+	return out
+}
+
+// family is the first declaration of a metric name, against which later
+// declarations in other collectors are compared.
+type family struct {
+	collector string
+	line      int
+	typ, help string
+	labels    []string // sorted
+}
+
+func (p *parser) buildCollectors(cfg *Config, raw *rawConfig) {
+	switch {
+	case raw.collectors.line == 0:
+		p.errorf(raw.line, "", "missing required key %q", "collectors")
+	case raw.collectors.ok && len(raw.collectors.v) == 0:
+		p.errorf(raw.collectors.line, "", "collectors must not be empty")
+	}
+	names := map[string]int{}
+	families := map[string]*family{}
+	for _, rc := range raw.collectors.v {
+		c := p.buildCollector(cfg, rc)
+		if rc.name.ok {
+			if first, dup := names[c.Name]; dup {
+				p.errorf(rc.name.line, rc.subject, "duplicate collector name, first declared at line %d", first)
+			} else {
+				names[c.Name] = rc.name.line
+			}
+		}
+		declared := map[string]int{}
+		for _, rm := range rc.metrics.v {
+			before := len(p.errs)
+			m := p.buildMetric(rm)
+			c.Metrics = append(c.Metrics, m)
+			if !rm.name.ok {
+				continue
+			}
+			if first, dup := declared[m.Name]; dup {
+				p.errorf(rm.name.line, rm.subject, "metric already declared in this collector at line %d", first)
+				continue
+			}
+			declared[m.Name] = rm.line
+			if len(p.errs) == before {
+				p.compareFamily(families, c.Name, rm, m)
+			}
+		}
+		cfg.Collectors = append(cfg.Collectors, c)
+	}
+}
+
+func (p *parser) buildCollector(cfg *Config, rc *rawCollector) *Collector {
+	s := rc.subject
+	c := &Collector{Name: rc.name.v, Target: rc.target.v, SQL: strings.TrimSpace(rc.sql.v), Pos: p.pos(rc.line)}
+	for _, req := range []struct {
+		key  string
+		line int
+	}{{"name", rc.name.line}, {"sql", rc.sql.line}, {"metrics", rc.metrics.line}} {
+		if req.line == 0 {
+			p.errorf(rc.line, s, "missing required key %q", req.key)
+		}
+	}
+	if rc.name.ok && !isName(c.Name, false) {
+		p.errorf(rc.name.line, s, "invalid name: must match %s", namePattern)
+	}
+	if rc.metrics.ok && rc.metrics.line != 0 && len(rc.metrics.v) == 0 {
+		p.errorf(rc.metrics.line, s, "metrics must not be empty")
+	}
+	switch {
+	case rc.target.ok:
+		if cfg.Target(c.Target) == nil {
+			p.errorf(rc.target.line, s, "unknown target %q", c.Target)
+		}
+	case rc.target.line != 0: // present but malformed, already reported
+	case len(cfg.Targets) == 1:
+		c.Target = cfg.Targets[0].Name
+	case len(cfg.Targets) == 0:
+		p.errorf(rc.line, s, "target omitted and no targets are defined")
+	default:
+		names := make([]string, len(cfg.Targets))
+		for i, t := range cfg.Targets {
+			names[i] = t.Name
+		}
+		p.errorf(rc.line, s, "target omitted but %d targets are defined (%s)", len(names), strings.Join(names, ", "))
+	}
+	g := p.applySchedule(rc.schedule, s, cfg.Global)
+	c.Interval, c.Timeout, c.MaxSeries = g.Interval, g.Timeout, g.MaxSeries
+	c.Staleness = g.Staleness
+	if c.Staleness == 0 {
+		c.Staleness = DefaultStalenessFactor * c.Interval
+	}
+	return c
+}
+
+func (p *parser) buildMetric(rm *rawMetric) *Metric {
+	s := rm.subject
+	m := &Metric{
+		Name:       rm.name.v,
+		Type:       rm.typ.v,
+		Help:       rm.help.v,
+		Value:      rm.value.v,
+		ValueLabel: rm.valueLabel.v,
+		Sum:        rm.sum.v,
+		Pos:        p.pos(rm.line),
+	}
+	for _, req := range []struct {
+		key  string
+		line int
+	}{{"name", rm.name.line}, {"type", rm.typ.line}, {"help", rm.help.line}} {
+		if req.line == 0 {
+			p.errorf(rm.line, s, "missing required key %q", req.key)
+		}
+	}
+	known := rm.typ.ok && (m.Type == TypeGauge || m.Type == TypeCounter || m.Type == TypeHistogram)
+	if rm.typ.ok && !known {
+		p.errorf(rm.typ.line, s, "unknown type %q: must be %s, %s or %s", m.Type, TypeGauge, TypeCounter, TypeHistogram)
+	}
+	histogram := known && m.Type == TypeHistogram
+	if rm.name.ok {
+		p.checkMetricName(rm, known)
+	}
+	p.checkLabels(rm, m, histogram)
+
+	// Value columns.
+	switch {
+	case histogram:
+		if rm.values.line != 0 {
+			p.errorf(rm.values.line, s, "histogram cannot use values")
+		}
+		if rm.value.line == 0 {
+			p.errorf(rm.line, s, "histogram requires value (the per-bucket count column)")
+		}
+	case rm.value.line != 0 && rm.values.line != 0:
+		p.errorf(rm.values.line, s, "value and values are mutually exclusive")
+	case rm.value.line == 0 && rm.values.line == 0:
+		p.errorf(rm.line, s, "one of value or values is required")
+	}
+	if rm.values.ok && rm.values.line != 0 {
+		seen := map[string]bool{}
+		for _, v := range rm.values.v {
+			if seen[v.v] {
+				p.errorf(v.line, s, "values lists %q twice", v.v)
+			}
+			seen[v.v] = true
+			m.Values = append(m.Values, v.v)
+		}
+		if len(rm.values.v) == 0 {
+			p.errorf(rm.values.line, s, "values must not be empty")
+		}
+	}
+	if rm.values.line != 0 && rm.valueLabel.line == 0 {
+		p.errorf(rm.values.line, s, "values requires value_label")
+	}
+	if rm.valueLabel.line != 0 && rm.values.line == 0 {
+		p.errorf(rm.valueLabel.line, s, "value_label requires values")
+	}
+
+	// Histogram columns.
+	if !histogram {
+		if known {
+			for _, f := range []struct {
+				key  string
+				line int
+			}{{"bucket_column", rm.bucketColumn.line}, {"buckets", rm.buckets.line}, {"sum", rm.sum.line}} {
+				if f.line != 0 {
+					p.errorf(f.line, s, "%s is only valid for histograms", f.key)
+				}
+			}
+		}
+		return m
+	}
+	m.BucketColumn = DefaultBucketColumn
+	if rm.bucketColumn.ok {
+		m.BucketColumn = rm.bucketColumn.v
+	}
+	if rm.sum.line == 0 {
+		p.errorf(rm.line, s, "histogram requires sum")
+	}
+	if rm.buckets.line == 0 || rm.buckets.ok && len(rm.buckets.v) == 0 {
+		p.errorf(max(rm.line, rm.buckets.line), s, "histogram requires buckets")
+	}
+	for i, b := range rm.buckets.v {
+		switch {
+		case !isFinite(b.v):
+			p.errorf(b.line, s, "buckets must be finite, got %g (+Inf is implied)", b.v)
+		case i > 0 && b.v <= rm.buckets.v[i-1].v:
+			p.errorf(b.line, s, "buckets must be strictly increasing, got %g after %g", b.v, rm.buckets.v[i-1].v)
+		}
+		m.Buckets = append(m.Buckets, b.v)
+	}
+	return m
+}
+
+func (p *parser) checkMetricName(rm *rawMetric, known bool) {
+	name, line, s := rm.name.v, rm.name.line, rm.subject
+	if !isName(name, true) {
+		p.errorf(line, s, "invalid name: must match %s", metricNamePattern)
+		return
+	}
+	// Reserved for the exporter's own metrics.
+	for _, prefix := range []string{"kos_exporter_", "go_", "process_"} {
+		if strings.HasPrefix(name, prefix) {
+			p.errorf(line, s, "name uses reserved prefix %q", prefix)
+		}
+	}
+	if !known {
+		return
+	}
+	total := strings.HasSuffix(name, "_total")
+	switch {
+	case rm.typ.v == TypeCounter && !total:
+		p.errorf(line, s, "counter name must end in %q", "_total")
+	case rm.typ.v != TypeCounter && total:
+		p.errorf(line, s, "%s name must not end in %q", rm.typ.v, "_total")
+	}
+	if rm.typ.v == TypeHistogram {
+		for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+			if strings.HasSuffix(name, suffix) {
+				p.errorf(line, s, "histogram name must not end in %q", suffix)
+			}
+		}
+	}
+}
+
+// checkLabels checks every label name the metric declares, wherever it is
+// declared, and fills m's labels.
+func (p *parser) checkLabels(rm *rawMetric, m *Metric, histogram bool) {
+	seen := map[string]string{}
+	check := func(name, where string, line int) {
+		switch {
+		case !isName(name, false):
+			p.errorf(line, rm.subject, "invalid label name %q: must match %s", name, namePattern)
+		case strings.HasPrefix(name, "__"):
+			p.errorf(line, rm.subject, "invalid label name %q: names starting with \"__\" are reserved", name)
+		case histogram && name == "le":
+			p.errorf(line, rm.subject, "label %q is reserved for histogram buckets", name)
+		case seen[name] != "":
+			p.errorf(line, rm.subject, "label %q already declared in %s", name, seen[name])
+		default:
+			seen[name] = where
+		}
+	}
+	for _, l := range rm.labels.v {
+		check(l.v, "labels", l.line)
+		m.Labels = append(m.Labels, l.v)
+	}
+	for _, l := range rm.constLabels.v {
+		check(l.name, "const_labels", l.line)
+		if m.ConstLabels == nil {
+			m.ConstLabels = map[string]string{}
+		}
+		m.ConstLabels[l.name] = l.value
+	}
+	if rm.valueLabel.ok {
+		check(rm.valueLabel.v, "value_label", rm.valueLabel.line)
+	}
+}
+
+// labelSet is every label name of m, sorted.
+func labelSet(m *Metric) []string {
+	set := slices.Clone(m.Labels)
+	for name := range m.ConstLabels {
+		set = append(set, name)
+	}
+	if m.ValueLabel != "" {
+		set = append(set, m.ValueLabel)
+	}
+	slices.Sort(set)
+	return set
+}
+
+// compareFamily allows a metric name in several collectors only with the
+// same type, help and label names: the exporter merges them into one family.
+func (p *parser) compareFamily(families map[string]*family, collector string, rm *rawMetric, m *Metric) {
+	here := &family{collector: collector, line: rm.line, typ: m.Type, help: m.Help, labels: labelSet(m)}
+	first, ok := families[m.Name]
+	if !ok {
+		families[m.Name] = here
+		return
+	}
+	var diffs []string
+	if here.typ != first.typ {
+		diffs = append(diffs, fmt.Sprintf("type %s vs %s", here.typ, first.typ))
+	}
+	if here.help != first.help {
+		diffs = append(diffs, "help differs")
+	}
+	if !slices.Equal(here.labels, first.labels) {
+		diffs = append(diffs, fmt.Sprintf("labels %v vs %v", here.labels, first.labels))
+	}
+	if len(diffs) > 0 {
+		p.errorf(rm.line, rm.subject, "declared differently in collector %q at line %d: %s",
+			first.collector, first.line, strings.Join(diffs, "; "))
+	}
+}
