@@ -1,0 +1,46 @@
+# kos_exporter — see README.md. Only Go is needed for every target here.
+GO        ?= go
+BIN       := bin
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
+             -X github.com/prometheus/common/version.Revision=$(REVISION) \
+             -X github.com/prometheus/common/version.Branch=main
+
+# make run knobs: simulated speed (60 = one launch-day hour per real minute),
+# incidents (comma separated, name or name@offset), ports.
+SPEED     ?= 60
+INCIDENTS ?=
+SIM_ADDR  ?= 127.0.0.1:3307
+LISTEN    ?= :9847
+
+.PHONY: all build run test test-go vet check-config bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kos_exporter ./exporter/cmd/kos_exporter
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kos_launchsim ./launchsim/cmd/kos_launchsim
+
+run: build
+	SPEED='$(SPEED)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+
+check-config: build
+	KOS_DSN='root@tcp($(SIM_ADDR))/kos' $(BIN)/kos_exporter --config.check --config.file collectors.yaml
+
+# Unit and integration tests. Integration tests use the in-process MySQL
+# server, or a real one when KOS_TEST_MYSQL_DSN is set.
+test: vet check-config test-go
+
+test-go:
+	$(GO) test -race -count=1 ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
+
+clean:
+	rm -rf $(BIN)
