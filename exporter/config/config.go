@@ -75,6 +75,13 @@ type Target struct {
 	Pos          Pos
 }
 
+// String spells out t like %+v would, with the DSN redacted. Secret's own
+// Format is not enough: fmt prints a *Target nested in a slice without any
+// methods when the verb does not suit a pointer (%s, %q), DSN included.
+func (t Target) String() string {
+	return fmt.Sprintf("{Name:%s DSN:%s DSNFile:%s MaxOpenConns:%d Pos:%s}", t.Name, t.DSN, t.DSNFile, t.MaxOpenConns, t.Pos)
+}
+
 // Collector is one SQL query run on its own schedule.
 type Collector struct {
 	Name      string

@@ -196,12 +196,12 @@ func (p *parser) mapping(n *yaml.Node, key, subject string, fn func(key string, 
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			p.errorf(k.Line, subject, "key %q already set at line %d", k.Value, first)
+			p.errorf(k.Line, subject, "%skey %q already set at line %d", prefix(key), k.Value, first)
 			continue
 		}
 		seen[k.Value] = k.Line
 		if !fn(k.Value, k, v) {
-			p.errorf(k.Line, subject, "unknown key %q", k.Value)
+			p.errorf(k.Line, subject, "%sunknown key %q", prefix(key), k.Value)
 		}
 	}
 	return true
@@ -304,9 +304,10 @@ func (p *parser) numbers(f *field[[]item[float64]], k, v *yaml.Node, subject str
 	})
 }
 
+// config walks the root; it returns nil when the root is not a mapping.
 func (p *parser) config(root *yaml.Node) *rawConfig {
 	c := &rawConfig{line: root.Line}
-	p.mapping(root, "", "", func(key string, k, v *yaml.Node) bool {
+	ok := p.mapping(root, "", "", func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "global":
 			p.mapping(v, "", "global", func(key string, k, v *yaml.Node) bool {
@@ -327,6 +328,9 @@ func (p *parser) config(root *yaml.Node) *rawConfig {
 		}
 		return true
 	})
+	if !ok {
+		return nil
+	}
 	return c
 }
 

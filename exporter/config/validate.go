@@ -36,7 +36,7 @@ func (p *parser) parse(data []byte) (*Config, *rawConfig) {
 		return nil, nil
 	}
 	raw := p.config(root)
-	if p.exhausted() {
+	if raw == nil || p.exhausted() {
 		return nil, nil
 	}
 	cfg := &Config{File: p.file, Global: p.applySchedule(raw.global, "global", Global{
@@ -64,24 +64,26 @@ func (p *parser) err() error {
 // two values is only checked where s sets one of them, so a bad global is
 // reported once, at global, and not again for each collector inheriting it.
 func (p *parser) applySchedule(s schedule, subject string, base Global) Global {
-	out := base
+	// s is a copy: a value that is not positive is reported and then
+	// treated as unset, so that later checks use what actually applies.
 	for _, d := range []struct {
 		name string
-		f    field[time.Duration]
-		dst  *time.Duration
-	}{
-		{"interval", s.interval, &out.Interval},
-		{"timeout", s.timeout, &out.Timeout},
-		{"staleness", s.staleness, &out.Staleness},
-	} {
-		if !d.f.ok {
-			continue
-		}
-		if d.f.v <= 0 {
+		f    *field[time.Duration]
+	}{{"interval", &s.interval}, {"timeout", &s.timeout}, {"staleness", &s.staleness}} {
+		if d.f.ok && d.f.v <= 0 {
 			p.errorf(d.f.line, subject, "%s must be positive, got %s", d.name, d.f.v)
-			continue
+			d.f.ok = false
 		}
-		*d.dst = d.f.v
+	}
+	out := base
+	if s.interval.ok {
+		out.Interval = s.interval.v
+	}
+	if s.timeout.ok {
+		out.Timeout = s.timeout.v
+	}
+	if s.staleness.ok {
+		out.Staleness = s.staleness.v
 	}
 	if s.maxSeries.ok {
 		if s.maxSeries.v < 1 {
@@ -115,7 +117,7 @@ func (p *parser) applySchedule(s schedule, subject string, base Global) Global {
 	return out
 }
 
-// firstLine is the line of the first field that was set.
+// firstLine is the line of the first field that applies.
 func firstLine(fs ...field[time.Duration]) int {
 	for _, f := range fs {
 		if f.ok {
