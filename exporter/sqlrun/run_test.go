@@ -1,0 +1,300 @@
+package sqlrun
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+)
+
+func openTarget(t *testing.T, dsn string) *Target {
+	t.Helper()
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(dsn), MaxOpenConns: 2})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { tgt.Close() })
+	return tgt
+}
+
+func gaugeCollector(sql string, timeout time.Duration) *config.Collector {
+	return &config.Collector{
+		Name: "activations", Target: "kos", SQL: sql,
+		Interval: time.Minute, Timeout: timeout, Staleness: 3 * time.Minute, MaxSeries: 100,
+		Metrics: []*config.Metric{{
+			Name: "kos_activations", Type: config.TypeGauge, Help: "Activations.",
+			Labels: []string{"model"}, Value: "n",
+		}},
+	}
+}
+
+func seedActivations(t *testing.T, db *mysqltest.DB) {
+	db.Exec(t,
+		"CREATE TABLE act (id INT PRIMARY KEY, model VARCHAR(20), n INT)",
+		"INSERT INTO act VALUES (1, 'iphone17', 120), (2, 'galaxy_s26', 80), (3, NULL, 5), (4, 'fold7', NULL)",
+	)
+}
+
+func runErr(t *testing.T, err error) *RunError {
+	t.Helper()
+	var re *RunError
+	if !errors.As(err, &re) {
+		t.Fatalf("error %v (%T) is not a *RunError", err, err)
+	}
+	return re
+}
+
+func expose(t *testing.T, m *Mapped) string {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(constCollector(m.Metrics))
+	var b strings.Builder
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	for _, f := range families {
+		for _, mm := range f.Metric {
+			b.WriteString(f.GetName())
+			for _, l := range mm.Label {
+				b.WriteString(" " + l.GetName() + "=" + l.GetValue())
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+type constCollector []prometheus.Metric
+
+func (constCollector) Describe(chan<- *prometheus.Desc) {}
+func (c constCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, m := range c {
+		ch <- m
+	}
+}
+
+func TestRunHappyPathWithNulls(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	tgt := openTarget(t, db.DSN)
+	m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, n FROM act ORDER BY id", 5*time.Second))
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := `
+# HELP kos_activations Activations.
+# TYPE kos_activations gauge
+kos_activations{model=""} 5
+kos_activations{model="galaxy_s26"} 80
+kos_activations{model="iphone17"} 120
+`
+	if err := testutil.CollectAndCompare(constCollector(m.Metrics), strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	wantSkips := map[Skip]int{
+		{Metric: "kos_activations", Column: "model", Reason: SkipNullLabel}: 1,
+		{Metric: "kos_activations", Column: "n", Reason: SkipNullValue}:     1,
+	}
+	for k, v := range wantSkips {
+		if m.Skipped[k] != v {
+			t.Errorf("skipped %+v = %d, want %d (all: %v)", k, m.Skipped[k], v, m.Skipped)
+		}
+	}
+	if got := m.Result().Skipped; got[SkipNullLabel] != 1 || got[SkipNullValue] != 1 {
+		t.Errorf("Result().Skipped = %v", got)
+	}
+}
+
+func TestRunFailures(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	tgt := openTarget(t, db.DSN)
+	tooMany := gaugeCollector("SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
+	tooMany.MaxSeries = 1
+	for _, tc := range []struct {
+		name      string
+		collector *config.Collector
+		reason    string
+		msg       string
+	}{
+		{"syntax error", gaugeCollector("SELEC model, n FROM act", 5*time.Second), snapshot.ReasonSQL, "running the query"},
+		{"unknown table", gaugeCollector("SELECT model, n FROM nope", 5*time.Second), snapshot.ReasonSQL, "nope"},
+		{"missing value column", gaugeCollector("SELECT model, n AS cnt FROM act", 5*time.Second), snapshot.ReasonColumns, `"n"`},
+		{"cardinality", tooMany, snapshot.ReasonCardinality, "too many series"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := tgt.Run(context.Background(), tc.collector)
+			re := runErr(t, err)
+			if re.Reason != tc.reason || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("got reason %q err %q, want reason %q containing %q", re.Reason, err, tc.reason, tc.msg)
+			}
+			if !re.Reached {
+				t.Errorf("Reached = false, the database did answer")
+			}
+		})
+	}
+}
+
+func TestRunRefusesWrites(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	tgt := openTarget(t, db.DSN)
+	for _, tc := range []struct {
+		name, sql string
+		// The in-process server ignores read-only mode for DDL; config
+		// validation refuses such SQL before it reaches any server.
+		realOnly bool
+	}{
+		{"insert", "INSERT INTO act VALUES (10, 'evil', 1)", false},
+		{"update", "UPDATE act SET n = 0", false},
+		{"delete", "DELETE FROM act", false},
+		{"drop", "DROP TABLE act", true},
+		{"create", "CREATE TABLE evil (id INT)", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.realOnly && !db.Real {
+				t.Logf("in-process server: case runs only against %s", mysqltest.EnvDSN)
+				return
+			}
+			_, err := tgt.Run(context.Background(), gaugeCollector(tc.sql, 5*time.Second))
+			if err == nil {
+				t.Fatalf("writing SQL %q succeeded", tc.sql)
+			}
+			var rows, sum int
+			if err := db.SQL.QueryRow("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM act").Scan(&rows, &sum); err != nil {
+				t.Fatalf("table act after %q: %v", tc.sql, err)
+			}
+			if rows != 4 || sum != 205 {
+				t.Errorf("after %q: %d rows summing %d, want 4 rows summing 205", tc.sql, rows, sum)
+			}
+			var evil int
+			db.SQL.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'evil'").Scan(&evil)
+			if evil != 0 {
+				t.Errorf("table evil was created")
+			}
+		})
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	db := mysqltest.New(t)
+	tgt := openTarget(t, db.DSN)
+	began := time.Now()
+	_, err := tgt.Run(context.Background(), gaugeCollector("SELECT 'x' AS model, SLEEP(5) AS n", 300*time.Millisecond))
+	re := runErr(t, err)
+	if re.Reason != snapshot.ReasonTimeout {
+		t.Fatalf("reason %q (%v), want timeout", re.Reason, err)
+	}
+	if took := time.Since(began); took > 4*time.Second {
+		t.Errorf("run returned after %v, the 300ms timeout was not applied", took)
+	}
+	if !db.Real {
+		return
+	}
+	// The server-side limit must end the query even though the client gave up.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var n int
+		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'SELECT ''x'' AS model, SLEEP%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d timed-out queries still running on the server", n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestRunServerSideLimit(t *testing.T) {
+	db := mysqltest.New(t)
+	if !db.Real {
+		t.Log("in-process server does not enforce max_execution_time; covered against real MariaDB when " + mysqltest.EnvDSN + " is set")
+		return
+	}
+	tgt := openTarget(t, db.DSN)
+	// Only the server's limit can end this: the session's limit is 1s while
+	// the client context allows 10s.
+	ctx := context.Background()
+	conn, err := tgt.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	f, err := tgt.flavor(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, sessionSQL(f, time.Second)); err != nil {
+		t.Fatalf("session setup: %v", err)
+	}
+	began := time.Now()
+	_, err = conn.ExecContext(ctx, "SELECT SLEEP(5)")
+	took := time.Since(began)
+	if took > 3*time.Second {
+		t.Errorf("SLEEP(5) ran %v under a 1s server-side limit (err %v)", took, err)
+	}
+}
+
+func TestRunDatabaseDownThenUp(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	proxy := mysqltest.NewProxy(t, db.Addr)
+	proxy.Down()
+	tgt := openTarget(t, db.WithAddr(proxy.Addr))
+	c := gaugeCollector("SELECT model, n FROM act WHERE model IS NOT NULL AND n IS NOT NULL", 2*time.Second)
+
+	_, err := tgt.Run(context.Background(), c)
+	if re := runErr(t, err); re.Reason != snapshot.ReasonConnect || re.Reached {
+		t.Fatalf("down at start: reason %q reached %v (%v), want connect, not reached", re.Reason, re.Reached, err)
+	}
+	proxy.Up()
+	if _, err := tgt.Run(context.Background(), c); err != nil {
+		t.Fatalf("after the database came up: %v", err)
+	}
+	// A restart kills the pooled connections under the client.
+	proxy.Down()
+	_, err = tgt.Run(context.Background(), c)
+	if re := runErr(t, err); re.Reason != snapshot.ReasonConnect {
+		t.Fatalf("while restarting: reason %q (%v), want connect", re.Reason, err)
+	}
+	proxy.Up()
+	m, err := tgt.Run(context.Background(), c)
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if m.Series != 2 {
+		t.Errorf("after restart: %d series, want 2", m.Series)
+	}
+	if open := tgt.DB().Stats().OpenConnections; open > 2 {
+		t.Errorf("%d open connections, pool allows 2", open)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	got := RedactDSN("kos:s3cret-pw@tcp(db:3306)/kos")
+	if strings.Contains(got, "s3cret-pw") || !strings.Contains(got, "kos:xxxxx@tcp(db:3306)/kos") {
+		t.Errorf("RedactDSN = %q", got)
+	}
+}
+
+func TestOpenInvalidDSNHidesPassword(t *testing.T) {
+	_, err := Open(&config.Target{Name: "kos", DSN: "kos:s3cret-pw@tcp(db:3306", MaxOpenConns: 2})
+	if err == nil {
+		t.Fatal("invalid DSN accepted")
+	}
+	if strings.Contains(err.Error(), "s3cret-pw") {
+		t.Errorf("error reveals the password: %v", err)
+	}
+}
