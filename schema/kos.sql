@@ -1,0 +1,211 @@
+-- KOS reference schema: the tables of a carrier's order and activation
+-- system that the shipped collectors.yaml reads. MySQL 8 / MariaDB 10.11
+-- dialect; every statement also runs on go-mysql-server (kos_launchsim).
+--
+-- Two kinds of tables, and the rule the collectors rely on:
+--   * Live tables (activation, mnp_request, insurance_signup, wait_queue,
+--     ota_update, error_queue) hold work items with their state. Gauges
+--     (pending counts, oldest-item ages) read them through the
+--     (state, time) indexes, so a query touches only unfinished rows.
+--     Finished rows may be pruned after a retention: `finished_at` (or
+--     `opening_at`) is indexed for that and is NULL while unfinished.
+--   * Hourly tables (*_hourly) are the results tables the war-room sends
+--     out every hour: one row per wall-clock hour and key, counts only
+--     ever incremented. Counters read them (WHERE hour_start >= CURDATE()),
+--     so pruning live rows never makes a counter drop; they restart at
+--     midnight, which Prometheus treats as a counter reset.
+-- Times are DATETIME in the database's own time zone, so NOW() and
+-- CURDATE() in the collectors compare like with like.
+
+-- Operational switches ("references") the team prepares before the day.
+CREATE TABLE IF NOT EXISTS ref_switch (
+  name        VARCHAR(64)  NOT NULL,
+  is_on       TINYINT      NOT NULL DEFAULT 0,
+  changed_at  DATETIME     NOT NULL,
+  changed_by  VARCHAR(64)  NOT NULL,
+  description VARCHAR(255) NOT NULL DEFAULT '',
+  PRIMARY KEY (name)
+);
+
+-- Launch reference data per model: when the sponsor subsidy and the device
+-- insurance reference were applied (NULL: not yet).
+CREATE TABLE IF NOT EXISTS ref_model (
+  model                VARCHAR(32) NOT NULL,
+  subsidy_applied_at   DATETIME    NULL,
+  insurance_applied_at DATETIME    NULL,
+  PRIMARY KEY (model)
+);
+
+-- One row per activation request. kind: new, port_in, device_change.
+-- state: in_progress, completed, failed.
+CREATE TABLE IF NOT EXISTS activation (
+  id           BIGINT      NOT NULL,
+  requested_at DATETIME    NOT NULL,
+  model        VARCHAR(32) NOT NULL,
+  kind         VARCHAR(16) NOT NULL,
+  channel      VARCHAR(16) NOT NULL,
+  state        VARCHAR(16) NOT NULL,
+  finished_at  DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY activation_state (state, requested_at),
+  KEY activation_finished (finished_at)
+);
+
+-- Hourly activation results: requested counts at request time, completed,
+-- failed and insured (device-insurance sign-ups) at completion time.
+CREATE TABLE IF NOT EXISTS activation_hourly (
+  hour_start DATETIME    NOT NULL,
+  model      VARCHAR(32) NOT NULL,
+  kind       VARCHAR(16) NOT NULL,
+  channel    VARCHAR(16) NOT NULL,
+  requested  BIGINT      NOT NULL DEFAULT 0,
+  completed  BIGINT      NOT NULL DEFAULT 0,
+  failed     BIGINT      NOT NULL DEFAULT 0,
+  insured    BIGINT      NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start, model, kind, channel)
+);
+
+-- Number-portability requests. direction: in (port-in, from an activation)
+-- or out (port-out). opening_state of the opening message ("개시 전문"):
+-- pending, generated, failed; opening_at is when it settled.
+CREATE TABLE IF NOT EXISTS mnp_request (
+  id            BIGINT      NOT NULL,
+  activation_id BIGINT      NULL,
+  direction     VARCHAR(8)  NOT NULL,
+  other_carrier VARCHAR(16) NOT NULL,
+  requested_at  DATETIME    NOT NULL,
+  opening_state VARCHAR(16) NOT NULL,
+  opening_at    DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY mnp_opening_state (opening_state, requested_at),
+  KEY mnp_opening_at (opening_at)
+);
+
+CREATE TABLE IF NOT EXISTS mnp_hourly (
+  hour_start        DATETIME    NOT NULL,
+  direction         VARCHAR(8)  NOT NULL,
+  other_carrier     VARCHAR(16) NOT NULL,
+  requested         BIGINT      NOT NULL DEFAULT 0,
+  opening_generated BIGINT      NOT NULL DEFAULT 0,
+  opening_failed    BIGINT      NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start, direction, other_carrier)
+);
+
+-- Outside-agency call statistics kept by the integration layer, one row per
+-- hour, agency, operation and latency bucket (le: upper bound in seconds,
+-- '+Inf' for the rest). result: ok, error (agency returned an error code),
+-- timeout (no answer within 3 s).
+CREATE TABLE IF NOT EXISTS agency_call_hourly (
+  hour_start          DATETIME    NOT NULL,
+  agency              VARCHAR(16) NOT NULL,
+  operation           VARCHAR(32) NOT NULL,
+  le                  VARCHAR(8)  NOT NULL,
+  ok                  BIGINT      NOT NULL DEFAULT 0,
+  error               BIGINT      NOT NULL DEFAULT 0,
+  timeout             BIGINT      NOT NULL DEFAULT 0,
+  latency_sum_seconds DOUBLE      NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start, agency, operation, le)
+);
+
+-- Product calls made at activation time: rate_plan, addon,
+-- premium_device_change, tablet_activation, smart_activation and the OTT
+-- post-processing integration (product ott, operation postprocess).
+CREATE TABLE IF NOT EXISTS product_call_hourly (
+  hour_start DATETIME    NOT NULL,
+  product    VARCHAR(32) NOT NULL,
+  operation  VARCHAR(16) NOT NULL,
+  ok         BIGINT      NOT NULL DEFAULT 0,
+  failed     BIGINT      NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start, product, operation)
+);
+
+-- Device-insurance sign-ups and their sync: KOS -> Mobins (the insurer),
+-- then Mobins -> KAIT (duplicate-insurance clearing). sync_state:
+-- mobins_pending, kait_pending, synced, kait_skipped (the
+-- kait_insurance_precheck_skip switch was on, so KOS no longer waits for
+-- KAIT to confirm it).
+CREATE TABLE IF NOT EXISTS insurance_signup (
+  id               BIGINT      NOT NULL,
+  activation_id    BIGINT      NOT NULL,
+  model            VARCHAR(32) NOT NULL,
+  signed_at        DATETIME    NOT NULL,
+  sync_state       VARCHAR(16) NOT NULL,
+  mobins_synced_at DATETIME    NULL,
+  finished_at      DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY insurance_mobins_leg (sync_state, signed_at),
+  KEY insurance_kait_leg (sync_state, mobins_synced_at),
+  KEY insurance_finished (finished_at)
+);
+
+-- Wait queue ("대기 순번"): position is the ticket number of the day.
+-- below_threshold: the model's stock is under the allocation threshold, so
+-- the item cannot be served automatically. state: waiting, served.
+CREATE TABLE IF NOT EXISTS wait_queue (
+  id              BIGINT      NOT NULL,
+  position        BIGINT      NOT NULL,
+  model           VARCHAR(32) NOT NULL,
+  below_threshold TINYINT     NOT NULL DEFAULT 0,
+  enqueued_at     DATETIME    NOT NULL,
+  state           VARCHAR(16) NOT NULL,
+  served_at       DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY wait_queue_state (state, enqueued_at),
+  KEY wait_queue_served (served_at)
+);
+
+CREATE TABLE IF NOT EXISTS wait_queue_hourly (
+  hour_start DATETIME NOT NULL,
+  enqueued   BIGINT   NOT NULL DEFAULT 0,
+  served     BIGINT   NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start)
+);
+
+-- OTA USIM updates pushed after an activation. state: pending, completed,
+-- failed.
+CREATE TABLE IF NOT EXISTS ota_update (
+  id            BIGINT      NOT NULL,
+  activation_id BIGINT      NOT NULL,
+  requested_at  DATETIME    NOT NULL,
+  state         VARCHAR(16) NOT NULL,
+  finished_at   DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY ota_state (state, requested_at),
+  KEY ota_finished (finished_at)
+);
+
+CREATE TABLE IF NOT EXISTS ota_hourly (
+  hour_start DATETIME NOT NULL,
+  requested  BIGINT   NOT NULL DEFAULT 0,
+  completed  BIGINT   NOT NULL DEFAULT 0,
+  failed     BIGINT   NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start)
+);
+
+-- Error queue: failed transactions the reprocessing automator retries.
+-- reason: sgi_guarantee, mnp_opening, product_call, ota. state: queued,
+-- resolved, given_up (retries exhausted, a person must look).
+CREATE TABLE IF NOT EXISTS error_queue (
+  id          BIGINT      NOT NULL,
+  reason      VARCHAR(32) NOT NULL,
+  ref_id      BIGINT      NOT NULL,
+  enqueued_at DATETIME    NOT NULL,
+  retries     INT         NOT NULL DEFAULT 0,
+  state       VARCHAR(16) NOT NULL,
+  finished_at DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY error_queue_state (state, reason, enqueued_at),
+  KEY error_queue_finished (finished_at)
+);
+
+-- reprocessed_ok / reprocess_failed count attempts; given_up counts items
+-- whose last retry failed.
+CREATE TABLE IF NOT EXISTS error_queue_hourly (
+  hour_start       DATETIME    NOT NULL,
+  reason           VARCHAR(32) NOT NULL,
+  enqueued         BIGINT      NOT NULL DEFAULT 0,
+  reprocessed_ok   BIGINT      NOT NULL DEFAULT 0,
+  reprocess_failed BIGINT      NOT NULL DEFAULT 0,
+  given_up         BIGINT      NOT NULL DEFAULT 0,
+  PRIMARY KEY (hour_start, reason)
+);
