@@ -189,6 +189,8 @@ func TestLoadBadConfigs(t *testing.T) {
 			`6: collector "activations": sql: expected a scalar, got a sequence`,
 			`11: collector "activations" metric "kos_activations_total": labels: expected a sequence, got a scalar`,
 			`12: collector "activations" metric "kos_activations_total": const_labels: expected a mapping, got a sequence`,
+			// No conflict with line 8: a malformed metric is not compared.
+			`14: collector "more": target omitted and no targets are defined`,
 		}},
 		{"env.bad.yml", []string{
 			`3: target "kos": dsn: environment variable "KOS_PASSWORD" is not set`,

@@ -61,6 +61,7 @@ type rawCollector struct {
 type rawMetric struct {
 	subject                                               string
 	line                                                  int
+	malformed                                             bool // decoding reported a problem
 	name, typ, help, value, valueLabel, bucketColumn, sum field[string]
 	labels, values                                        field[[]item[string]]
 	constLabels                                           field[[]constLabel]
@@ -279,7 +280,7 @@ func (p *parser) integer(f *field[int], k, v *yaml.Node, subject string) {
 func (p *parser) list(f *field[[]item[string]], k, v *yaml.Node, subject string) {
 	f.line = k.Line
 	f.ok = p.sequence(v, k.Value, subject, func(i int, e *yaml.Node) {
-		if s, ok := p.scalar(e, e.Line, fmt.Sprintf("%s[%d]", k.Value, i), subject); ok {
+		if s, ok := p.element(e, k.Value, i, subject); ok {
 			f.v = append(f.v, item[string]{v: s, line: e.Line})
 		}
 	})
@@ -290,21 +291,29 @@ func (p *parser) list(f *field[[]item[string]], k, v *yaml.Node, subject string)
 func (p *parser) numbers(f *field[[]item[float64]], k, v *yaml.Node, subject string) {
 	f.line = k.Line
 	f.ok = p.sequence(v, k.Value, subject, func(i int, e *yaml.Node) {
-		key := fmt.Sprintf("%s[%d]", k.Value, i)
-		s, ok := p.scalar(e, e.Line, key, subject)
+		s, ok := p.element(e, k.Value, i, subject)
 		if !ok {
 			return
 		}
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil && resolve(e).Decode(&x) != nil {
-			p.errorf(e.Line, subject, "%s: expected a number", key)
+			p.errorf(e.Line, subject, "%s[%d]: expected a number", k.Value, i)
 			return
 		}
 		f.v = append(f.v, item[float64]{v: x, line: e.Line})
 	})
 }
 
-// config walks the root; it returns nil when the root is not a mapping.
+// element is scalar for the i-th element of the list under key; it names
+// the element only when there is something to report, which keeps large
+// lists cheap.
+func (p *parser) element(e *yaml.Node, key string, i int, subject string) (string, bool) {
+	if n := p.node(e); n.Kind == yaml.ScalarNode && !isNull(n) && strings.TrimSpace(n.Value) != "" {
+		return n.Value, true
+	}
+	return p.scalar(e, e.Line, fmt.Sprintf("%s[%d]", key, i), subject)
+}
+
 func (p *parser) config(root *yaml.Node) *rawConfig {
 	c := &rawConfig{line: root.Line}
 	ok := p.mapping(root, "", "", func(key string, k, v *yaml.Node) bool {
@@ -419,6 +428,8 @@ func (p *parser) collector(i int, n *yaml.Node) *rawCollector {
 func (p *parser) metric(collector string, i int, n *yaml.Node) *rawMetric {
 	m := &rawMetric{subject: collector + " " + subject("metric", nameOf(n), i), line: resolve(n).Line}
 	s := m.subject
+	before := len(p.errs)
+	defer func() { m.malformed = len(p.errs) > before }()
 	p.mapping(n, "", s, func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "name":

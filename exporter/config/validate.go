@@ -28,8 +28,8 @@ func Parse(data []byte, file string) (*Config, error) {
 }
 
 // parse builds as much of the config as it can; the raw config is returned
-// too so that Load can point at the dsn keys. Both are nil when the file is
-// not YAML.
+// too so that Load can point at the dsn keys. Both are nil when there is
+// nothing to build from: no YAML, no mapping at the top, or too many nodes.
 func (p *parser) parse(data []byte) (*Config, *rawConfig) {
 	root := p.document(data)
 	if root == nil {
@@ -198,7 +198,8 @@ func (p *parser) buildCollectors(cfg *Config, raw *rawConfig) {
 				continue
 			}
 			declared[m.Name] = rm.line
-			if len(p.errs) == before {
+			// A metric with problems of its own would only add noise here.
+			if len(p.errs) == before && !rm.malformed {
 				p.compareFamily(families, c.Name, rm, m)
 			}
 		}
