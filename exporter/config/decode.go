@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -483,5 +482,3 @@ func isName(s string, colons bool) bool {
 	}
 	return true
 }
-
-func isFinite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }

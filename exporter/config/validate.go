@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -451,3 +452,5 @@ func (p *parser) compareFamily(families map[string]*family, collector string, rm
 			first.collector, first.line, strings.Join(diffs, "; "))
 	}
 }
+
+func isFinite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
