@@ -16,6 +16,8 @@
 --     midnight, which Prometheus treats as a counter reset.
 -- Times are DATETIME in the database's own time zone, so NOW() and
 -- CURDATE() in the collectors compare like with like.
+-- State 'abandoned' (every live table): left unfinished by a previous
+-- simulator run, closed when kos_launchsim starts again on the database.
 
 -- Operational switches ("references") the team prepares before the day.
 CREATE TABLE IF NOT EXISTS ref_switch (

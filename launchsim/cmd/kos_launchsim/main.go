@@ -1,0 +1,132 @@
+// Command kos_launchsim simulates a KOS launch day in a MySQL-protocol
+// database for kos_exporter to watch: its own in-process server on --listen,
+// or an existing database given --mysql.dsn.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-sql-driver/mysql"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+
+	"github.com/kos-ops/kos_exporter/internal/memsql"
+	"github.com/kos-ops/kos_exporter/launchsim"
+	"github.com/kos-ops/kos_exporter/launchsim/admin"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "kos_launchsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	app := kingpin.New("kos_launchsim", "Simulates a carrier's launch day in the KOS reference schema.")
+	var (
+		listen    = app.Flag("listen", "Address of the in-process MySQL-protocol server (database kos, user root, no password); unused with --mysql.dsn.").Default("127.0.0.1:3307").String()
+		dsn       = app.Flag("mysql.dsn", "Write into this existing MySQL/MariaDB database instead (go-sql-driver DSN); missing tables are created.").Envar("KOS_LAUNCHSIM_DSN").String()
+		speed     = app.Flag("speed", "Simulated seconds of traffic per real second (60: one launch-day hour per minute). Timestamps stay real.").Default("60").Float64()
+		seed      = app.Flag("seed", "Random seed; the same seed replays the same day.").Default("1").Uint64()
+		daily     = app.Flag("activations.daily", "Activations per simulated day.").Default("30000").Int()
+		retention = app.Flag("retention", "How long finished rows stay in the live tables.").Default("5m").Duration()
+		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
+		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
+		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
+	)
+	logCfg := &promslog.Config{}
+	promslogflag.AddFlags(app, logCfg)
+	if _, err := app.Parse(args); err != nil {
+		return err
+	}
+	logger := promslog.New(logCfg)
+
+	opt := launchsim.Options{Seed: *seed, Speed: *speed, DailyActivations: *daily, Retention: *retention, Logger: logger}
+	for _, spec := range *incidents {
+		a, err := launchsim.ParseIncident(spec)
+		if err != nil {
+			return fmt.Errorf("--incident: %w", err)
+		}
+		opt.Schedule = append(opt.Schedule, a)
+	}
+	for _, spec := range *switches {
+		a, err := launchsim.ParseSwitch(spec)
+		if err != nil {
+			return fmt.Errorf("--switch: %w", err)
+		}
+		opt.Schedule = append(opt.Schedule, a)
+	}
+	if *speed <= 0 || *daily <= 0 || *retention <= 0 {
+		return errors.New("--speed, --activations.daily and --retention must be positive")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	target := *dsn
+	if target == "" {
+		srv, err := memsql.Start(*listen, "kos")
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		target = srv.DSN()
+		logger.Info("serving the KOS schema", "addr", srv.Addr, "dsn", target)
+	}
+	db, err := openDB(target)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	sim, err := launchsim.New(ctx, db, opt)
+	if err != nil {
+		return err
+	}
+	if *adminAddr != "" {
+		srv := &http.Server{Addr: *adminAddr, Handler: admin.Handler(sim), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("admin API stopped", "err", err)
+				stop()
+			}
+		}()
+		defer shutdown(srv)
+		logger.Info("admin API", "addr", *adminAddr)
+	}
+	logger.Info("launch day started", "speed", *speed, "seed", *seed, "activations_per_day", *daily)
+	return sim.Run(ctx)
+}
+
+// openDB sends statement arguments inline: the simulator's statements run
+// once each, so server-side prepares would only triple the round trips.
+func openDB(dsn string) (*sql.DB, error) {
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("--mysql.dsn: %w", err)
+	}
+	cfg.InterpolateParams = true
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", cfg.Addr, err)
+	}
+	return db, nil
+}
+
+func shutdown(srv *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+}
+
