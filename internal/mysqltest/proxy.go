@@ -3,6 +3,7 @@ package mysqltest
 import (
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -14,10 +15,11 @@ type Proxy struct {
 	backend string
 	l       net.Listener
 
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu      sync.Mutex
+	down    bool
+	conns   map[net.Conn]struct{}
+	queries []string // COM_QUERY texts seen, in order
+	wg      sync.WaitGroup
 }
 
 // NewProxy listens on a free loopback port and forwards to backend.
@@ -79,8 +81,8 @@ func (p *Proxy) accept() {
 		}
 		p.track(client, server)
 		p.wg.Add(2)
-		go p.pipe(client, server)
-		go p.pipe(server, client)
+		go p.pipe(server, io.TeeReader(client, &queryRecorder{p: p}), client)
+		go p.pipe(client, server, server)
 	}
 }
 
@@ -92,9 +94,9 @@ func (p *Proxy) track(conns ...net.Conn) {
 	}
 }
 
-func (p *Proxy) pipe(dst, src net.Conn) {
+func (p *Proxy) pipe(dst net.Conn, r io.Reader, src net.Conn) {
 	defer p.wg.Done()
-	io.Copy(dst, src)
+	io.Copy(dst, r)
 	dst.Close()
 	src.Close()
 	p.mu.Lock()
@@ -107,4 +109,45 @@ func (p *Proxy) close() {
 	p.l.Close()
 	p.Down()
 	p.wg.Wait()
+}
+
+// Queries returns how many COM_QUERY packets whose text contains substr
+// went through the proxy: what the database was asked, counted on the wire.
+func (p *Proxy) Queries(substr string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, q := range p.queries {
+		if strings.Contains(q, substr) {
+			n++
+		}
+	}
+	return n
+}
+
+// queryRecorder parses the client→server stream of one connection into
+// MySQL packets (3-byte little-endian length, sequence byte, payload).
+type queryRecorder struct {
+	p   *Proxy
+	buf []byte
+}
+
+const comQuery = 0x03
+
+func (r *queryRecorder) Write(b []byte) (int, error) {
+	r.buf = append(r.buf, b...)
+	for len(r.buf) >= 4 {
+		n := int(r.buf[0]) | int(r.buf[1])<<8 | int(r.buf[2])<<16
+		if len(r.buf) < 4+n {
+			break
+		}
+		payload := r.buf[4 : 4+n]
+		if n > 0 && payload[0] == comQuery {
+			r.p.mu.Lock()
+			r.p.queries = append(r.p.queries, string(payload[1:]))
+			r.p.mu.Unlock()
+		}
+		r.buf = r.buf[4+n:]
+	}
+	return len(b), nil
 }

@@ -1,0 +1,208 @@
+package scheduler
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+)
+
+const (
+	activationsSQL = "SELECT model, n FROM act /* activations */"
+	queueSQL       = "SELECT COUNT(*) AS depth FROM act /* queue */"
+)
+
+func testConfig(dsn string, interval time.Duration) *config.Config {
+	tgt := &config.Target{Name: "kos", DSN: config.Secret(dsn), MaxOpenConns: 2}
+	collector := func(name, sql string, m *config.Metric) *config.Collector {
+		return &config.Collector{Name: name, Target: "kos", SQL: sql, Interval: interval,
+			Timeout: interval, Staleness: 3 * interval, MaxSeries: 100, Metrics: []*config.Metric{m}}
+	}
+	return &config.Config{
+		Targets: []*config.Target{tgt},
+		Collectors: []*config.Collector{
+			collector("activations", activationsSQL, &config.Metric{Name: "kos_activations", Type: config.TypeGauge,
+				Help: "Activations.", Labels: []string{"model"}, Value: "n"}),
+			collector("queue", queueSQL, &config.Metric{Name: "kos_queue_items", Type: config.TypeGauge,
+				Help: "Queue depth.", Value: "depth"}),
+		},
+	}
+}
+
+type env struct {
+	db    *mysqltest.DB
+	proxy *mysqltest.Proxy
+	store *snapshot.Store
+	sched *Scheduler
+	srv   *httptest.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db := mysqltest.New(t)
+	db.Exec(t, "CREATE TABLE act (id INT PRIMARY KEY, model VARCHAR(20), n INT)",
+		"INSERT INTO act VALUES (1, 'iphone17', 120), (2, 'galaxy_s26', 80)")
+	proxy := mysqltest.NewProxy(t, db.Addr)
+	store := snapshot.New(time.Now)
+	sched := New(store, slog.New(slog.DiscardHandler))
+	t.Cleanup(sched.Stop)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(store.Collector(), sched.Collector())
+	srv := httptest.NewServer(store.Handler(reg, slog.New(slog.DiscardHandler)))
+	t.Cleanup(srv.Close)
+	return &env{db: db, proxy: proxy, store: store, sched: sched, srv: srv}
+}
+
+func (e *env) scrape(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// waitFor polls cond; the bound only keeps a broken build from hanging.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestScrapersNeverQueryTheDatabase(t *testing.T) {
+	e := newEnv(t)
+	const interval = time.Second
+	began := time.Now()
+	if err := e.sched.Apply(testConfig(e.db.WithAddr(e.proxy.Addr), interval)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first runs", e.store.Ready)
+
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				if body := e.scrape(t); !strings.Contains(body, `kos_activations{model="iphone17"} 120`) {
+					t.Errorf("scrape lacks data:\n%s", body)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	e.sched.Stop()
+	elapsed := time.Since(began)
+
+	queries := e.proxy.Queries("/* activations */")
+	runs := runsOf(t, e.scrape(t), "activations")
+	if queries != runs {
+		t.Errorf("database saw %d activation queries for %d runs: scrapes must not query", queries, runs)
+	}
+	if limit := int(elapsed/interval) + 1; runs > limit {
+		t.Errorf("%d runs in %v at a %v interval (at most %d)", runs, elapsed, interval, limit)
+	}
+}
+
+func runsOf(t *testing.T, exposition, collector string) int {
+	t.Helper()
+	prefix := fmt.Sprintf(`kos_exporter_collector_runs_total{collector=%q,target="kos"} `, collector)
+	for _, l := range strings.Split(exposition, "\n") {
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	t.Fatalf("no runs_total for %s in:\n%s", collector, exposition)
+	return 0
+}
+
+func TestApplyKeepsUnchangedCollectorsRunning(t *testing.T) {
+	e := newEnv(t)
+	cfg := testConfig(e.db.WithAddr(e.proxy.Addr), time.Hour)
+	if err := e.sched.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first runs", e.store.Ready)
+	before := e.proxy.Queries("/* activations */")
+
+	next := testConfig(e.db.WithAddr(e.proxy.Addr), time.Hour)
+	next.Collectors[0].Pos = config.Pos{File: "moved.yml", Line: 99} // only moved in the file
+	next.Collectors[1].SQL = "SELECT COUNT(*) + 1 AS depth FROM act /* queue v2 */"
+	if err := e.sched.Apply(next); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "changed collector's new result", func() bool { return strings.Contains(e.scrape(t), "kos_queue_items 3") })
+	if n := e.proxy.Queries("/* queue v2 */"); n != 1 {
+		t.Errorf("changed collector ran %d times, want once", n)
+	}
+	if after := e.proxy.Queries("/* activations */"); after != before {
+		t.Errorf("unchanged collector re-ran on reload: %d queries, was %d", after, before)
+	}
+	if body := e.scrape(t); !strings.Contains(body, `kos_activations{model="iphone17"} 120`) {
+		t.Errorf("unchanged collector lost its data on reload:\n%s", body)
+	}
+}
+
+func TestApplyRejectsBadTargetAndKeepsRunning(t *testing.T) {
+	e := newEnv(t)
+	if err := e.sched.Apply(testConfig(e.db.DSN, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first runs", e.store.Ready)
+	bad := testConfig("root@tcp(127.0.0.1:1", time.Hour)
+	bad.Targets[0].Pos = config.Pos{File: "collectors.yaml", Line: 4}
+	err := e.sched.Apply(bad)
+	if err == nil || !strings.Contains(err.Error(), "collectors.yaml:4") {
+		t.Fatalf("Apply(bad dsn) = %v, want an error naming collectors.yaml:4", err)
+	}
+	if body := e.scrape(t); !strings.Contains(body, `kos_activations{model="iphone17"} 120`) {
+		t.Errorf("old config stopped serving after a rejected apply:\n%s", body)
+	}
+}
+
+func TestDatabaseOutageIsVisibleAndRecovers(t *testing.T) {
+	e := newEnv(t)
+	e.proxy.Down()
+	if err := e.sched.Apply(testConfig(e.db.WithAddr(e.proxy.Addr), time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "runs against the down database", e.store.Ready)
+	body := e.scrape(t)
+	for _, want := range []string{
+		`kos_exporter_target_up{target="kos"} 0`,
+		`kos_exporter_collector_up{collector="activations",target="kos"} 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("while down, missing %s", want)
+		}
+	}
+	if strings.Contains(body, "kos_activations{") {
+		t.Errorf("data exposed while the database is down")
+	}
+	e.proxy.Up()
+	waitFor(t, "recovery", func() bool { return strings.Contains(e.scrape(t), `kos_exporter_target_up{target="kos"} 1`) })
+	waitFor(t, "data after recovery", func() bool { return strings.Contains(e.scrape(t), `kos_activations{model="iphone17"} 120`) })
+	if open := e.proxy.Open(); open > 2 {
+		t.Errorf("%d connections open, the pool allows 2", open)
+	}
+}
