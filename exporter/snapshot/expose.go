@@ -149,9 +149,6 @@ func (s *Store) render(format expfmt.Format, compress func([]byte) ([]byte, erro
 // merge joins families of the same name coming from several collectors
 // (config validation guarantees they agree on type, help and labels).
 func merge(parts [][]*dto.MetricFamily) []*dto.MetricFamily {
-	if len(parts) == 1 {
-		return parts[0]
-	}
 	byName := map[string]*dto.MetricFamily{}
 	for _, families := range parts {
 		for _, f := range families {

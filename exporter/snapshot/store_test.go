@@ -6,10 +6,12 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -28,20 +30,19 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var (
 	activationsDesc = prometheus.NewDesc("kos_activations_total", "Activations today.", []string{"model"}, nil)
-	queueDesc       = prometheus.NewDesc("kos_wait_queue_items", "Items waiting.", nil, nil)
 )
 
 func activations(n map[string]float64) *Result {
 	var ms []prometheus.Metric
-	for model, v := range n {
-		ms = append(ms, prometheus.MustNewConstMetric(activationsDesc, prometheus.CounterValue, v, model))
+	for _, model := range slices.Sorted(maps.Keys(n)) {
+		ms = append(ms, prometheus.MustNewConstMetric(activationsDesc, prometheus.CounterValue, n[model], model))
 	}
-	return &Result{Metrics: ms, Series: len(ms)}
+	return &Result{Families: []Family{{Name: "kos_activations_total", Help: "Activations today.", Type: "counter", Metrics: ms}}, Series: len(ms)}
 }
 
 func newTestStore(t *testing.T) (*Store, *clock, http.Handler) {

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 )
 
 // Reasons a value was dropped or altered, reported in self-metrics.
@@ -35,7 +36,7 @@ type Skip struct{ Metric, Column, Reason string }
 
 // Mapped is the result of one collector run.
 type Mapped struct {
-	Metrics []prometheus.Metric // const metrics (client_golang), ready to expose
+	Families []snapshot.Family // one per configured metric, in config order
 	Series  int                 // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
 	Skipped map[Skip]int
 }
@@ -63,7 +64,6 @@ type Mapper struct {
 	series    int
 	families  []family
 	key       []byte // reused buffer for dedupe keys
-	metrics   []prometheus.Metric
 	skipped   map[Skip]int
 	err       error // once set, the run is lost
 }
@@ -72,6 +72,7 @@ type Mapper struct {
 type family interface {
 	add(m *Mapper, row []any) error
 	finish(m *Mapper) error
+	result() snapshot.Family
 }
 
 // NewMapper prepares the mapping of rows with the given columns onto the
@@ -124,7 +125,11 @@ func (m *Mapper) Finish() (*Mapped, error) {
 			return nil, err
 		}
 	}
-	return &Mapped{Metrics: m.metrics, Series: m.series, Skipped: m.skipped}, nil
+	families := make([]snapshot.Family, len(m.families))
+	for i, f := range m.families {
+		families[i] = f.result()
+	}
+	return &Mapped{Families: families, Series: m.series, Skipped: m.skipped}, nil
 }
 
 func (m *Mapper) skip(metric, column, reason string) {
@@ -147,6 +152,8 @@ func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family
 	r := resolver{columns: columns}
 	shared := &familyMeta{
 		name:   mc.Name,
+		help:   mc.Help,
+		typ:    mc.Type,
 		labels: labelSet{metric: mc.Name, names: mc.Labels, ends: make([]int, len(mc.Labels))},
 	}
 	for _, l := range mc.Labels {
@@ -202,9 +209,16 @@ func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family
 
 // familyMeta is what every family has: its name, descriptor and labels.
 type familyMeta struct {
-	name   string
-	desc   *prometheus.Desc
-	labels labelSet
+	name    string
+	help    string
+	typ     string
+	desc    *prometheus.Desc
+	labels  labelSet
+	metrics []prometheus.Metric
+}
+
+func (f *familyMeta) result() snapshot.Family {
+	return snapshot.Family{Name: f.name, Help: f.help, Type: f.typ, Metrics: f.metrics}
 }
 
 // column is a configured column name and its index in the query result.
@@ -336,7 +350,7 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 		if err != nil {
 			return fmt.Errorf("metric %q: %w", f.name, err)
 		}
-		m.metrics = append(m.metrics, metric)
+		f.metrics = append(f.metrics, metric)
 	}
 	return nil
 }
@@ -453,7 +467,7 @@ func (f *histogramFamily) finish(m *Mapper) error {
 		if err != nil {
 			return fmt.Errorf("metric %q: %w", f.name, err)
 		}
-		m.metrics = append(m.metrics, h)
+		f.metrics = append(f.metrics, h)
 	}
 	return nil
 }

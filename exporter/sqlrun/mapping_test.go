@@ -540,7 +540,7 @@ kos_agency_calls_total{agency="B",result="error"} 0
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := mapAll(t, collector(1000, tt.metrics...), tt.columns, tt.rows)
-			assertExposition(t, got.Metrics, tt.want)
+			assertExposition(t, allMetrics(got), tt.want)
 			if got.Series != tt.series {
 				t.Errorf("Series = %d, want %d", got.Series, tt.series)
 			}
@@ -592,7 +592,7 @@ func TestMapperValueTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{tt.in, tt.in}})
-			assertExposition(t, got.Metrics, fmt.Sprintf(`
+			assertExposition(t, allMetrics(got), fmt.Sprintf(`
 # HELP kos_value Value.
 # TYPE kos_value gauge
 kos_value{l=%q} %s
@@ -604,7 +604,7 @@ kos_value{l=%q} %s
 func TestMapperUnknownTypeLabel(t *testing.T) {
 	gauge := &config.Metric{Name: "kos_value", Type: config.TypeGauge, Help: "Value.", Labels: []string{"l"}, Value: "v"}
 	got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{struct{ A int }{7}, txt("1")}})
-	assertExposition(t, got.Metrics, `
+	assertExposition(t, allMetrics(got), `
 # HELP kos_value Value.
 # TYPE kos_value gauge
 kos_value{l="{7}"} 1
@@ -827,11 +827,11 @@ func FuzzMapperAdd(f *testing.F) {
 			for _, n := range got.Skipped {
 				dropped += n
 			}
-			if (len(got.Metrics) == 1) == (dropped > 0) {
-				t.Fatalf("%d metrics and %v skipped; want exactly one of them", len(got.Metrics), got.Skipped)
+			if (len(allMetrics(got)) == 1) == (dropped > 0) {
+				t.Fatalf("%d metrics and %v skipped; want exactly one of them", len(allMetrics(got)), got.Skipped)
 			}
 			reg := prometheus.NewPedanticRegistry()
-			if err := reg.Register(exposed(got.Metrics)); err != nil {
+			if err := reg.Register(exposed(allMetrics(got))); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := reg.Gather(); err != nil {

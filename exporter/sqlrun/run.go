@@ -126,5 +126,5 @@ func (m *Mapped) Result() *snapshot.Result {
 	for s, n := range m.Skipped {
 		byReason[s.Reason] += n
 	}
-	return &snapshot.Result{Metrics: m.Metrics, Series: m.Series, Skipped: byReason}
+	return &snapshot.Result{Families: m.Families, Series: m.Series, Skipped: byReason}
 }

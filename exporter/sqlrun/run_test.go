@@ -55,7 +55,7 @@ func runErr(t *testing.T, err error) *RunError {
 func expose(t *testing.T, m *Mapped) string {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(constCollector(m.Metrics))
+	reg.MustRegister(constCollector(allMetrics(m)))
 	var b strings.Builder
 	families, err := reg.Gather()
 	if err != nil {
@@ -97,7 +97,7 @@ kos_activations{model=""} 5
 kos_activations{model="galaxy_s26"} 80
 kos_activations{model="iphone17"} 120
 `
-	if err := testutil.CollectAndCompare(constCollector(m.Metrics), strings.NewReader(want)); err != nil {
+	if err := testutil.CollectAndCompare(constCollector(allMetrics(m)), strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
 	wantSkips := map[Skip]int{
@@ -297,4 +297,13 @@ func TestOpenInvalidDSNHidesPassword(t *testing.T) {
 	if strings.Contains(err.Error(), "s3cret-pw") {
 		t.Errorf("error reveals the password: %v", err)
 	}
+}
+
+// allMetrics flattens a mapping's families.
+func allMetrics(m *Mapped) []prometheus.Metric {
+	var all []prometheus.Metric
+	for _, f := range m.Families {
+		all = append(all, f.Metrics...)
+	}
+	return all
 }
