@@ -37,8 +37,8 @@ type Skip struct{ Metric, Column, Reason string }
 // Mapped is the result of one collector run.
 type Mapped struct {
 	Families []snapshot.Family // one per configured metric, in config order
-	Series  int                 // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
-	Skipped map[Skip]int
+	Series   int               // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
+	Skipped  map[Skip]int
 }
 
 // ErrTooManySeries is wrapped by the error returned when a run would expose
