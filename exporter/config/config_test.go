@@ -172,6 +172,11 @@ func TestLoadBadConfigs(t *testing.T) {
 			`6: collector "blank": sql must not be empty`,
 			`10: collector "null_sql": sql must not be empty`,
 		}},
+		{"sql_not_read_only.bad.yml", []string{
+			`5: collector "writer": sql must be a read-only query starting with SELECT, WITH, SHOW, VALUES or TABLE, not "INSERT"`,
+			`8: collector "ddl": sql must be a read-only query starting with SELECT, WITH, SHOW, VALUES or TABLE, not "DROP"`,
+			`13: collector "locking": sql must not lock rows or write files ("FOR UPDATE"): a war-room query must never block the system it watches`,
+		}},
 		{"metric_duplicate.bad.yml", []string{
 			`9: collector "activations" metric "kos_activations_total": metric already declared in this collector at line 8`,
 		}},
@@ -277,7 +282,7 @@ func TestErrorsNeverContainDSN(t *testing.T) {
 		}
 		inputs[f] = string(data)
 	}
-	const tail = "collectors:\n  - {name: a, sql: S, metrics: [{name: kos_a_total, type: counter, help: H., value: n}]}\n"
+	const tail = "collectors:\n  - {name: a, sql: SELECT 1 AS n, metrics: [{name: kos_a_total, type: counter, help: H., value: n}]}\n"
 	for name, targets := range map[string]string{
 		"dsn as a list":          "targets:\n  kos:\n    dsn: [" + envDSN + "]\n",
 		"dsn as a mapping":       "targets:\n  kos:\n    dsn: {" + envDSN + ": x}\n",
@@ -494,7 +499,7 @@ func TestLoadFromDisk(t *testing.T) {
 	}
 	path := filepath.Join(dir, "collectors.yml")
 	text := "targets:\n  kos: {dsn_file: kos.dsn}\n  abs: {dsn_file: " + abs + "}\n" +
-		"collectors:\n  - {name: a, target: kos, sql: S, metrics: [{name: kos_a_total, type: counter, help: H., value: n}]}\n"
+		"collectors:\n  - {name: a, target: kos, sql: SELECT 1 AS n, metrics: [{name: kos_a_total, type: counter, help: H., value: n}]}\n"
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -614,7 +619,7 @@ func TestAliasExpansionIsBounded(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("l: &l [" + strings.Repeat("a, ", 999) + "a]\n")
 	b.WriteString("m: &m {name: kos_a_total, type: counter, help: H., value: n, labels: *l}\n")
-	b.WriteString("c: &c {name: c, sql: S, metrics: [" + strings.Repeat("*m, ", 999) + "*m]}\n")
+	b.WriteString("c: &c {name: c, sql: SELECT 1 AS n, metrics: [" + strings.Repeat("*m, ", 999) + "*m]}\n")
 	b.WriteString("collectors: [" + strings.Repeat("*c, ", 999) + "*c]\n")
 	_, err := Parse([]byte(b.String()), "bomb.yml")
 	if err == nil || !strings.Contains(err.Error(), "YAML nodes after expanding aliases") {
