@@ -1,0 +1,155 @@
+// Command kos_exporter serves Prometheus metrics from declarative SQL
+// collectors. It only wires flags, logging, signals and packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/promslog"
+	promslogflag "github.com/prometheus/common/promslog/flag"
+	"github.com/prometheus/common/version"
+	toolkit "github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/scheduler"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/web"
+)
+
+const defaultListenAddress = ":9847"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := kingpin.New("kos_exporter", "Prometheus exporter for launch-day war-room metrics from SQL collectors.")
+	configFile := app.Flag("config.file", "Collectors configuration file.").Default("collectors.yaml").String()
+	configCheck := app.Flag("config.check", "Validate the configuration file, print every problem and exit (0 when valid).").Bool()
+	webFlags := kingpinflag.AddFlags(app, defaultListenAddress)
+	logConfig := &promslog.Config{Writer: stderr}
+	promslogflag.AddFlags(app, logConfig)
+	app.Version(version.Print("kos_exporter"))
+	app.HelpFlag.Short('h')
+	app.UsageWriter(stdout)
+	app.ErrorWriter(stderr)
+	exited := -1
+	app.Terminate(func(code int) { exited = code })
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(stderr, "kos_exporter: %v\n", err)
+		return 2
+	}
+	if exited >= 0 { // --help or --version
+		return exited
+	}
+	logger := promslog.New(logConfig)
+
+	if *configCheck {
+		return checkConfig(*configFile, stdout, stderr)
+	}
+
+	cfg, err := config.Load(*configFile)
+	if err != nil {
+		logConfigErrors(logger, "Config file is invalid", err)
+		return 1
+	}
+
+	store := snapshot.New(time.Now)
+	sched := scheduler.New(store, logger)
+	defer sched.Stop()
+	if err := sched.Apply(cfg); err != nil {
+		logger.Error("Cannot start collectors", "err", err)
+		return 1
+	}
+	logger.Info("Starting kos_exporter", "version", version.Info(), "config", *configFile,
+		"targets", len(cfg.Targets), "collectors", len(cfg.Collectors))
+
+	reg := prometheus.NewRegistry()
+	rl := newReloader(*configFile, sched, logger)
+	reg.MustRegister(
+		versioncollector.NewCollector("kos_exporter"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		store.Collector(),
+		sched.Collector(),
+		rl,
+	)
+	handler, err := web.NewHandler(web.Options{
+		Version: version.Version,
+		Metrics: store.Handler(reg, logger),
+		Ready:   store.Ready,
+		Reload:  rl.request,
+	})
+	if err != nil {
+		logger.Error("Cannot build HTTP handler", "err", err)
+		return 1
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go rl.loop(ctx, hup)
+
+	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- toolkit.ListenAndServe(server, webFlags, logger) }()
+	select {
+	case err := <-served:
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("HTTP server failed", "err", err)
+			return 1
+		}
+	case <-ctx.Done():
+		logger.Info("Shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		server.Shutdown(shutdownCtx)
+	}
+	return 0
+}
+
+func checkConfig(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				fmt.Fprintln(stderr, e)
+			}
+			fmt.Fprintf(stderr, "%s: %d problem(s)\n", path, len(errs))
+		} else {
+			fmt.Fprintln(stderr, err)
+		}
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: OK (%d targets, %d collectors)\n", path, len(cfg.Targets), len(cfg.Collectors))
+	return 0
+}
+
+func logConfigErrors(logger *slog.Logger, msg string, err error) {
+	var errs config.Errors
+	if !errors.As(err, &errs) {
+		logger.Error(msg, "err", err)
+		return
+	}
+	for _, e := range errs {
+		logger.Error(msg, "err", e)
+	}
+}
