@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -113,4 +114,17 @@ func (t *Target) flavor(ctx context.Context, conn *sql.Conn) (flavor, error) {
 	t.dialect = f
 	t.mu.Unlock()
 	return f, nil
+}
+
+// RouteDriverLog sends the MySQL driver's own messages (dropped connections
+// and the like, printed to stderr by default) to logger at debug level. The
+// driver keeps one logger per process, so only the command calls this.
+func RouteDriverLog(logger *slog.Logger) {
+	mysql.SetLogger(driverLog{logger})
+}
+
+type driverLog struct{ logger *slog.Logger }
+
+func (d driverLog) Print(v ...any) {
+	d.logger.Debug("MySQL driver", "msg", strings.TrimSpace(fmt.Sprint(v...)))
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/scheduler"
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 	"github.com/kos-ops/kos_exporter/exporter/web"
 )
 
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exited
 	}
 	logger := promslog.New(logConfig)
+	sqlrun.RouteDriverLog(logger)
 
 	if *configCheck {
 		return checkConfig(*configFile, stdout, stderr)

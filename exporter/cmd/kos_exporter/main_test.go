@@ -137,7 +137,9 @@ func startExporter(t *testing.T, args ...string) *exporter {
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &exporter{url: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
-	go func() { e.done <- run(ctx, append([]string{"--web.listen-address", addr, "--log.level", "debug"}, args...), io.Discard, e.stderr) }()
+	go func() {
+		e.done <- run(ctx, append([]string{"--web.listen-address", addr, "--log.level", "debug"}, args...), io.Discard, e.stderr)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
