@@ -1,6 +1,7 @@
 package mysqltest
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -22,18 +23,28 @@ type Proxy struct {
 	wg      sync.WaitGroup
 }
 
-// NewProxy listens on a free loopback port and forwards to backend.
+// NewProxy listens on a free loopback port and forwards to backend until
+// the test ends.
 func NewProxy(t testing.TB, backend string) *Proxy {
 	t.Helper()
+	p, err := StartProxy(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// StartProxy is NewProxy outside tests (the load check); Close stops it.
+func StartProxy(backend string) (*Proxy, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("proxy listen: %v", err)
+		return nil, fmt.Errorf("proxy listen: %w", err)
 	}
 	p := &Proxy{Addr: l.Addr().String(), backend: backend, l: l, conns: map[net.Conn]struct{}{}}
 	p.wg.Add(1)
 	go p.accept()
-	t.Cleanup(p.close)
-	return p
+	return p, nil
 }
 
 // Down closes every open connection and refuses new ones until Up.
@@ -105,7 +116,8 @@ func (p *Proxy) pipe(dst net.Conn, r io.Reader, src net.Conn) {
 	p.mu.Unlock()
 }
 
-func (p *Proxy) close() {
+// Close stops accepting, cuts every connection and waits for the copiers.
+func (p *Proxy) Close() {
 	p.l.Close()
 	p.Down()
 	p.wg.Wait()

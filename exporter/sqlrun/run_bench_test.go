@@ -1,0 +1,73 @@
+package sqlrun
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+)
+
+// BenchmarkRunOverhead compares a collector run (read-only session, timeouts,
+// transaction, mapping) with the bare query and scan it wraps. The overhead
+// target is 5% of the raw query time.
+func BenchmarkRunOverhead(b *testing.B) {
+	db := mysqltest.New(b)
+	db.Exec(b, "CREATE TABLE act (id INT PRIMARY KEY, model VARCHAR(20), n INT)")
+	for start := 0; start < 10_000; start += 1000 {
+		var rows []string
+		for i := start; i < start+1000; i++ {
+			rows = append(rows, fmt.Sprintf("(%d, 'model%d', %d)", i, i%20, i%500))
+		}
+		db.Exec(b, "INSERT INTO act VALUES "+strings.Join(rows, ","))
+	}
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(db.DSN), MaxOpenConns: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { tgt.Close() })
+
+	for _, tc := range []struct {
+		name, query, label string
+		series             int
+	}{
+		// The war-room shape: the server aggregates many rows into few series.
+		{"aggregate_10k_rows_to_20", "SELECT model AS label, SUM(n) AS n FROM act GROUP BY model", "label", 20},
+		// A bulk dump: every row becomes a series, so mapping dominates.
+		{"dump_100_rows", "SELECT id AS label, n FROM act WHERE id < 100", "label", 100},
+		{"dump_10k_rows", "SELECT id AS label, n FROM act", "label", 10_000},
+	} {
+		query := tc.query
+		c := &config.Collector{Name: "bench", Target: "kos", SQL: query, Interval: time.Minute, Timeout: 30 * time.Second,
+			MaxSeries: tc.series, Metrics: []*config.Metric{{Name: "kos_bench", Type: config.TypeGauge, Help: "h", Labels: []string{tc.label}, Value: "n"}}}
+		b.Run(tc.name+"/raw", func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				r, err := tgt.db.QueryContext(ctx, query)
+				if err != nil {
+					b.Fatal(err)
+				}
+				vals := make([]any, 2)
+				for r.Next() {
+					if err := r.Scan(&vals[0], &vals[1]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := r.Err(); err != nil {
+					b.Fatal(err)
+				}
+				r.Close()
+			}
+		})
+		b.Run(tc.name+"/run", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := tgt.Run(context.Background(), c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
