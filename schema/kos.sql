@@ -9,11 +9,13 @@
 --     (state, time) indexes, so a query touches only unfinished rows.
 --     Finished rows may be pruned after a retention: `finished_at` (or
 --     `opening_at`) is indexed for that and is NULL while unfinished.
---   * Hourly tables (*_hourly) are the results tables the war-room sends
---     out every hour: one row per wall-clock hour and key, counts only
---     ever incremented. Counters read them (WHERE hour_start >= CURDATE()),
---     so pruning live rows never makes a counter drop; they restart at
---     midnight, which Prometheus treats as a counter reset.
+--   * Daily tables (*_daily) are the running totals the war-room's
+--     results table is cut from: one row per day and key, counts only ever
+--     incremented. Counters read them (WHERE day = CURDATE()), so pruning
+--     live rows never makes a counter drop; they restart at midnight, which
+--     Prometheus treats as a counter reset (hourly figures are increase()
+--     over 1h). One row per day, not per hour, keeps the tables that are
+--     updated every second small.
 -- Times are DATETIME in the database's own time zone, so NOW() and
 -- CURDATE() in the collectors compare like with like.
 -- State 'abandoned' (every live table): left unfinished by a previous
@@ -53,10 +55,10 @@ CREATE TABLE IF NOT EXISTS activation (
   KEY activation_finished (finished_at)
 );
 
--- Hourly activation results: requested counts at request time, completed,
+-- Activation results of the day: requested counts at request time, completed,
 -- failed and insured (device-insurance sign-ups) at completion time.
-CREATE TABLE IF NOT EXISTS activation_hourly (
-  hour_start DATETIME    NOT NULL,
+CREATE TABLE IF NOT EXISTS activation_daily (
+  day        DATE        NOT NULL,
   model      VARCHAR(32) NOT NULL,
   kind       VARCHAR(16) NOT NULL,
   channel    VARCHAR(16) NOT NULL,
@@ -64,7 +66,7 @@ CREATE TABLE IF NOT EXISTS activation_hourly (
   completed  BIGINT      NOT NULL DEFAULT 0,
   failed     BIGINT      NOT NULL DEFAULT 0,
   insured    BIGINT      NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start, model, kind, channel)
+  PRIMARY KEY (day, model, kind, channel)
 );
 
 -- Number-portability requests. direction: in (port-in, from an activation)
@@ -83,22 +85,22 @@ CREATE TABLE IF NOT EXISTS mnp_request (
   KEY mnp_opening_at (opening_at)
 );
 
-CREATE TABLE IF NOT EXISTS mnp_hourly (
-  hour_start        DATETIME    NOT NULL,
+CREATE TABLE IF NOT EXISTS mnp_daily (
+  day               DATE        NOT NULL,
   direction         VARCHAR(8)  NOT NULL,
   other_carrier     VARCHAR(16) NOT NULL,
   requested         BIGINT      NOT NULL DEFAULT 0,
   opening_generated BIGINT      NOT NULL DEFAULT 0,
   opening_failed    BIGINT      NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start, direction, other_carrier)
+  PRIMARY KEY (day, direction, other_carrier)
 );
 
 -- Outside-agency call statistics kept by the integration layer, one row per
--- hour, agency, operation and latency bucket (le: upper bound in seconds,
+-- day, agency, operation and latency bucket (le: upper bound in seconds,
 -- '+Inf' for the rest). result: ok, error (agency returned an error code),
 -- timeout (no answer within 3 s).
-CREATE TABLE IF NOT EXISTS agency_call_hourly (
-  hour_start          DATETIME    NOT NULL,
+CREATE TABLE IF NOT EXISTS agency_call_daily (
+  day                 DATE        NOT NULL,
   agency              VARCHAR(16) NOT NULL,
   operation           VARCHAR(32) NOT NULL,
   le                  VARCHAR(8)  NOT NULL,
@@ -106,19 +108,19 @@ CREATE TABLE IF NOT EXISTS agency_call_hourly (
   error               BIGINT      NOT NULL DEFAULT 0,
   timeout             BIGINT      NOT NULL DEFAULT 0,
   latency_sum_seconds DOUBLE      NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start, agency, operation, le)
+  PRIMARY KEY (day, agency, operation, le)
 );
 
 -- Product calls made at activation time: rate_plan, addon,
 -- premium_device_change, tablet_activation, smart_activation and the OTT
 -- post-processing integration (product ott, operation postprocess).
-CREATE TABLE IF NOT EXISTS product_call_hourly (
-  hour_start DATETIME    NOT NULL,
+CREATE TABLE IF NOT EXISTS product_call_daily (
+  day        DATE        NOT NULL,
   product    VARCHAR(32) NOT NULL,
   operation  VARCHAR(16) NOT NULL,
   ok         BIGINT      NOT NULL DEFAULT 0,
   failed     BIGINT      NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start, product, operation)
+  PRIMARY KEY (day, product, operation)
 );
 
 -- Device-insurance sign-ups and their sync: KOS -> Mobins (the insurer),
@@ -156,11 +158,11 @@ CREATE TABLE IF NOT EXISTS wait_queue (
   KEY wait_queue_served (served_at)
 );
 
-CREATE TABLE IF NOT EXISTS wait_queue_hourly (
-  hour_start DATETIME NOT NULL,
+CREATE TABLE IF NOT EXISTS wait_queue_daily (
+  day        DATE     NOT NULL,
   enqueued   BIGINT   NOT NULL DEFAULT 0,
   served     BIGINT   NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start)
+  PRIMARY KEY (day)
 );
 
 -- OTA USIM updates pushed after an activation. state: pending, completed,
@@ -176,12 +178,12 @@ CREATE TABLE IF NOT EXISTS ota_update (
   KEY ota_finished (finished_at)
 );
 
-CREATE TABLE IF NOT EXISTS ota_hourly (
-  hour_start DATETIME NOT NULL,
+CREATE TABLE IF NOT EXISTS ota_daily (
+  day        DATE     NOT NULL,
   requested  BIGINT   NOT NULL DEFAULT 0,
   completed  BIGINT   NOT NULL DEFAULT 0,
   failed     BIGINT   NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start)
+  PRIMARY KEY (day)
 );
 
 -- Error queue: failed transactions the reprocessing automator retries.
@@ -202,12 +204,12 @@ CREATE TABLE IF NOT EXISTS error_queue (
 
 -- reprocessed_ok / reprocess_failed count attempts; given_up counts items
 -- whose last retry failed.
-CREATE TABLE IF NOT EXISTS error_queue_hourly (
-  hour_start       DATETIME    NOT NULL,
+CREATE TABLE IF NOT EXISTS error_queue_daily (
+  day              DATE        NOT NULL,
   reason           VARCHAR(32) NOT NULL,
   enqueued         BIGINT      NOT NULL DEFAULT 0,
   reprocessed_ok   BIGINT      NOT NULL DEFAULT 0,
   reprocess_failed BIGINT      NOT NULL DEFAULT 0,
   given_up         BIGINT      NOT NULL DEFAULT 0,
-  PRIMARY KEY (hour_start, reason)
+  PRIMARY KEY (day, reason)
 );

@@ -7,21 +7,42 @@ import (
 	"database/sql"
 	_ "embed"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
 //go:embed kos.sql
 var ddl string
 
+var trailingComma = regexp.MustCompile(`,\s*\n\)$`)
+
 // SQL returns kos.sql as shipped.
 func SQL() string { return ddl }
 
+// Variant selects how much of kos.sql to create.
+type Variant int
+
+const (
+	// Full is kos.sql as shipped: what a real MySQL/MariaDB should have.
+	Full Variant = iota
+	// PrimaryKeysOnly leaves out the secondary indexes. go-mysql-server's
+	// memory tables move a row to the end on every UPDATE, re-sort the table
+	// and rewrite every secondary index entry per swap, which makes a steady
+	// UPDATE load quadratic in table size; without secondary indexes the
+	// in-process server keeps up, and scanning its small tables is cheap.
+	PrimaryKeysOnly
+)
+
 // Statements returns the statements of kos.sql one by one, without comments,
 // for drivers that run a single statement per Exec.
-func Statements() []string {
+func Statements(v Variant) []string {
 	var b strings.Builder
 	for line := range strings.Lines(ddl) {
-		if strings.HasPrefix(strings.TrimSpace(line), "--") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		if v == PrimaryKeysOnly && strings.HasPrefix(trimmed, "KEY ") {
 			continue
 		}
 		b.WriteString(line)
@@ -29,7 +50,8 @@ func Statements() []string {
 	var out []string
 	for stmt := range strings.SplitSeq(b.String(), ";") {
 		if s := strings.TrimSpace(stmt); s != "" {
-			out = append(out, s)
+			// A table's last KEY line may have been the one after the comma.
+			out = append(out, trailingComma.ReplaceAllString(s, "\n)"))
 		}
 	}
 	return out
@@ -37,8 +59,8 @@ func Statements() []string {
 
 // Apply creates every table that does not exist yet; existing tables and
 // their rows are left alone.
-func Apply(ctx context.Context, db *sql.DB) error {
-	for _, stmt := range Statements() {
+func Apply(ctx context.Context, db *sql.DB, v Variant) error {
+	for _, stmt := range Statements(v) {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("schema: %s: %w", firstLine(stmt), err)
 		}

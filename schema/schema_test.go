@@ -3,6 +3,7 @@ package schema_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -14,17 +15,33 @@ import (
 )
 
 func TestStatements(t *testing.T) {
-	stmts := schema.Statements()
-	if len(stmts) != 15 {
-		t.Fatalf("got %d statements, want 15 tables", len(stmts))
-	}
-	for _, s := range stmts {
-		if !strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS ") {
-			t.Errorf("statement is not an idempotent CREATE TABLE: %.60q", s)
-		}
-		if strings.Contains(s, "--") {
-			t.Errorf("comment left in statement: %.60q", s)
-		}
+	for _, tc := range []struct {
+		name    string
+		variant schema.Variant
+		keys    bool
+	}{
+		{"full", schema.Full, true},
+		{"primary keys only", schema.PrimaryKeysOnly, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stmts := schema.Statements(tc.variant)
+			if len(stmts) != 15 {
+				t.Fatalf("got %d statements, want 15 tables", len(stmts))
+			}
+			keys := 0
+			for _, s := range stmts {
+				if !strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS ") || !strings.HasSuffix(s, "\n)") {
+					t.Errorf("statement is not a whole idempotent CREATE TABLE: %.60q", s)
+				}
+				if strings.Contains(s, "--") || strings.Contains(s, ",\n)") {
+					t.Errorf("comment or dangling comma left in statement: %q", s)
+				}
+				keys += strings.Count(s, "\n  KEY ")
+			}
+			if (keys > 0) != tc.keys {
+				t.Errorf("%d secondary keys, want them: %v", keys, tc.keys)
+			}
+		})
 	}
 }
 
@@ -37,22 +54,24 @@ func TestApply(t *testing.T) {
 		engines["mysql"] = func(t *testing.T) *sql.DB { return freshDB(t, dsn) }
 	}
 	for name, open := range engines {
-		t.Run(name, func(t *testing.T) {
-			db := open(t)
-			ctx := context.Background()
-			for range 2 {
-				if err := schema.Apply(ctx, db); err != nil {
+		for _, v := range []schema.Variant{schema.Full, schema.PrimaryKeysOnly} {
+			t.Run(fmt.Sprintf("%s/variant %d", name, v), func(t *testing.T) {
+				db := open(t)
+				ctx := context.Background()
+				for range 2 {
+					if err := schema.Apply(ctx, db, v); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var n int
+				if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&n); err != nil {
 					t.Fatal(err)
 				}
-			}
-			var n int
-			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&n); err != nil {
-				t.Fatal(err)
-			}
-			if n != len(schema.Statements()) {
-				t.Errorf("got %d tables, want %d", n, len(schema.Statements()))
-			}
-		})
+				if n != 15 {
+					t.Errorf("got %d tables, want 15", n)
+				}
+			})
+		}
 	}
 }
 
@@ -76,7 +95,8 @@ func freshDB(t *testing.T, dsn string) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	const name = "kos_schema_test"
+	name := "kos_schema_test_" + strings.ReplaceAll(strings.ToLower(t.Name()[len("TestApply/"):]), "/", "_")
+	name = strings.ReplaceAll(name, " ", "_")
 	ctx := context.Background()
 	if _, err := root.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
 		t.Fatal(err)
