@@ -39,8 +39,9 @@ test: vet check-config test-go
 test-go:
 	$(GO) test -race -count=1 ./...
 
-bench:
+bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
+	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
 
 clean:
 	rm -rf $(BIN)

@@ -85,17 +85,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	reg := prometheus.NewRegistry()
 	rl := newReloader(*configFile, sched, logger)
-	reg.MustRegister(
-		versioncollector.NewCollector("kos_exporter"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		store.Collector(),
-		sched.Collector(),
-		rl,
-	)
+	reg.MustRegister(versioncollector.NewCollector("kos_exporter"), store.Collector(), sched.Collector(), rl)
+	runtimeReg := prometheus.NewRegistry()
+	runtimeReg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	self := prometheus.Gatherers{reg, snapshot.CachedGatherer(runtimeReg, time.Second, time.Now)}
 	handler, err := web.NewHandler(web.Options{
 		Version: version.Version,
-		Metrics: store.Handler(reg, logger),
+		Metrics: store.Handler(self, logger),
 		Ready:   store.Ready,
 		Reload:  rl.request,
 	})
