@@ -11,7 +11,7 @@ import (
 
 // batch collects one step's writes so they go out as a few multi-row
 // statements in one transaction: a collector never sees a live row without
-// its hourly count.
+// its daily count.
 type batch struct {
 	inserts map[string]*insertRows
 	updates map[string]*updateIDs
@@ -29,7 +29,7 @@ type updateIDs struct {
 	ids        []int64
 }
 
-// bumpRows holds increments of one hourly table, by key.
+// bumpRows holds increments of one daily table, by key.
 type bumpRows struct {
 	keyCols []string
 	rows    map[string]*bump
@@ -65,7 +65,7 @@ func (b *batch) update(table, set string, id int64, args ...any) {
 	u.ids = append(u.ids, id)
 }
 
-// add increments column col of the hourly table's row with the given key.
+// add increments column col of the daily table's row with the given key.
 func (b *batch) add(table string, keyCols []string, key []any, col string, n float64) {
 	br := b.bumps[table]
 	if br == nil {

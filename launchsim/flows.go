@@ -6,17 +6,17 @@ import (
 
 var (
 	activationCols      = []string{"id", "requested_at", "model", "kind", "channel", "state"}
-	activationHourlyKey = []string{"hour_start", "model", "kind", "channel"}
+	activationDailyKey = []string{"day", "model", "kind", "channel"}
 	mnpCols             = []string{"id", "activation_id", "direction", "other_carrier", "requested_at", "opening_state"}
-	mnpHourlyKey        = []string{"hour_start", "direction", "other_carrier"}
-	agencyHourlyKey     = []string{"hour_start", "agency", "operation", "le"}
-	productHourlyKey    = []string{"hour_start", "product", "operation"}
+	mnpDailyKey        = []string{"day", "direction", "other_carrier"}
+	agencyDailyKey     = []string{"day", "agency", "operation", "le"}
+	productDailyKey    = []string{"day", "product", "operation"}
 	insuranceCols       = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
 	queueCols           = []string{"id", "position", "model", "below_threshold", "enqueued_at", "state"}
 	otaCols             = []string{"id", "activation_id", "requested_at", "state"}
 	errorCols           = []string{"id", "reason", "ref_id", "enqueued_at", "retries", "state"}
-	hourOnlyKey         = []string{"hour_start"}
-	errorHourlyKey      = []string{"hour_start", "reason"}
+	dayOnlyKey         = []string{"day"}
+	errorDailyKey      = []string{"day", "reason"}
 )
 
 func (s *Sim) plan(id int64) activationPlan {
@@ -27,7 +27,7 @@ func (s *Sim) newActivation(b *batch, at time.Time) {
 	id := s.id("activation")
 	p := s.plan(id)
 	b.insert("activation", activationCols, id, s.ts(at), p.model, p.kind, p.channel, "in_progress")
-	b.add("activation_hourly", activationHourlyKey, []any{s.hour(at), p.model, p.kind, p.channel}, "requested", 1)
+	b.add("activation_daily", activationDailyKey, []any{s.day(at), p.model, p.kind, p.channel}, "requested", 1)
 	s.schedule1(stageActivation, at.Add(p.process), id, "", 0)
 	if p.kind == "port_in" {
 		s.newMNP(b, at, "in", id)
@@ -38,7 +38,7 @@ func (s *Sim) newActivation(b *batch, at time.Time) {
 // settles it and starts its follow-ups (insurance sync, OTA update).
 func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 	p := s.plan(id)
-	hour := s.hour(now)
+	day := s.day(now)
 	for i, c := range calls {
 		if !p.makes(i, s.switches) {
 			continue
@@ -57,9 +57,9 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		case p.callErr[i] < errRate:
 			result = "error"
 		}
-		key := []any{hour, c.agency, c.operation, latencyBucket(latency)}
-		b.add("agency_call_hourly", agencyHourlyKey, key, result, 1)
-		b.add("agency_call_hourly", agencyHourlyKey, key, "latency_sum_seconds", latency)
+		key := []any{day, c.agency, c.operation, latencyBucket(latency)}
+		b.add("agency_call_daily", agencyDailyKey, key, result, 1)
+		b.add("agency_call_daily", agencyDailyKey, key, "latency_sum_seconds", latency)
 		if i == callGuarantee && result != "ok" {
 			s.enqueueError(b, now, "sgi_guarantee", id)
 		}
@@ -73,18 +73,18 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 			result = "failed"
 			s.enqueueError(b, now, "product_call", id)
 		}
-		b.add("product_call_hourly", productHourlyKey, []any{hour, pr.name, pr.operation}, result, 1)
+		b.add("product_call_daily", productDailyKey, []any{day, pr.name, pr.operation}, result, 1)
 	}
-	key := []any{hour, p.model, p.kind, p.channel}
+	key := []any{day, p.model, p.kind, p.channel}
 	if p.fail < activationFailRate {
 		b.update("activation", "state = 'failed', finished_at = ?", id, s.ts(now))
-		b.add("activation_hourly", activationHourlyKey, key, "failed", 1)
+		b.add("activation_daily", activationDailyKey, key, "failed", 1)
 		return
 	}
 	b.update("activation", "state = 'completed', finished_at = ?", id, s.ts(now))
-	b.add("activation_hourly", activationHourlyKey, key, "completed", 1)
+	b.add("activation_daily", activationDailyKey, key, "completed", 1)
 	if p.insured {
-		b.add("activation_hourly", activationHourlyKey, key, "insured", 1)
+		b.add("activation_daily", activationDailyKey, key, "insured", 1)
 		s.newInsurance(b, now, id, p.model)
 	}
 	if p.ota {
@@ -101,7 +101,7 @@ func (s *Sim) newMNP(b *batch, at time.Time, direction string, activationID int6
 		actID = activationID
 	}
 	b.insert("mnp_request", mnpCols, id, actID, direction, p.carrier, s.ts(at), "pending")
-	b.add("mnp_hourly", mnpHourlyKey, []any{s.hour(at), direction, p.carrier}, "requested", 1)
+	b.add("mnp_daily", mnpDailyKey, []any{s.day(at), direction, p.carrier}, "requested", 1)
 	s.schedule1(stageOpening, at.Add(p.delay), id, direction, 0)
 }
 
@@ -111,15 +111,15 @@ func (s *Sim) settleOpening(b *batch, now time.Time, id int64, direction string)
 	if s.incidents[MNPMessageFailures] {
 		failRate = openingIncidentFail
 	}
-	key := []any{s.hour(now), direction, p.carrier}
+	key := []any{s.day(now), direction, p.carrier}
 	if p.fail < failRate {
 		b.update("mnp_request", "opening_state = 'failed', opening_at = ?", id, s.ts(now))
-		b.add("mnp_hourly", mnpHourlyKey, key, "opening_failed", 1)
+		b.add("mnp_daily", mnpDailyKey, key, "opening_failed", 1)
 		s.enqueueError(b, now, "mnp_opening", id)
 		return
 	}
 	b.update("mnp_request", "opening_state = 'generated', opening_at = ?", id, s.ts(now))
-	b.add("mnp_hourly", mnpHourlyKey, key, "opening_generated", 1)
+	b.add("mnp_daily", mnpDailyKey, key, "opening_generated", 1)
 }
 
 func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, model string) {
@@ -150,19 +150,19 @@ func (s *Sim) kaitSynced(b *batch, now time.Time, id int64) {
 func (s *Sim) newOTA(b *batch, now time.Time, activationID int64) {
 	id := s.id("ota_update")
 	b.insert("ota_update", otaCols, id, activationID, s.ts(now), "pending")
-	b.add("ota_hourly", hourOnlyKey, []any{s.hour(now)}, "requested", 1)
+	b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "requested", 1)
 	s.schedule1(stageOTA, now.Add(s.otaPlan(id).delay), id, "", 0)
 }
 
 func (s *Sim) completeOTA(b *batch, now time.Time, id int64) {
 	if s.otaPlan(id).fail < otaFailRate {
 		b.update("ota_update", "state = 'failed', finished_at = ?", id, s.ts(now))
-		b.add("ota_hourly", hourOnlyKey, []any{s.hour(now)}, "failed", 1)
+		b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "failed", 1)
 		s.enqueueError(b, now, "ota", id)
 		return
 	}
 	b.update("ota_update", "state = 'completed', finished_at = ?", id, s.ts(now))
-	b.add("ota_hourly", hourOnlyKey, []any{s.hour(now)}, "completed", 1)
+	b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "completed", 1)
 }
 
 func (s *Sim) newQueueItem(b *batch, at time.Time) {
@@ -178,40 +178,40 @@ func (s *Sim) newQueueItem(b *batch, at time.Time) {
 		rate = belowThresholdIncident
 	}
 	below := r.Float64() < rate
-	wait := between(r, 20*time.Second, 120*time.Second)
+	wait := between(r, 10*time.Second, 60*time.Second)
 	if below {
 		wait *= 5 // served by hand once stock is moved
 	}
 	b.insert("wait_queue", queueCols, id, s.queuePos, model, below, s.ts(at), "waiting")
-	b.add("wait_queue_hourly", hourOnlyKey, []any{s.hour(at)}, "enqueued", 1)
+	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(at)}, "enqueued", 1)
 	s.schedule1(stageServe, at.Add(wait), id, "", 0)
 }
 
 func (s *Sim) serve(b *batch, now time.Time, id int64) {
 	b.update("wait_queue", "state = 'served', served_at = ?", id, s.ts(now))
-	b.add("wait_queue_hourly", hourOnlyKey, []any{s.hour(now)}, "served", 1)
+	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(now)}, "served", 1)
 }
 
 func (s *Sim) enqueueError(b *batch, now time.Time, reason string, refID int64) {
 	id := s.id("error_queue")
 	b.insert("error_queue", errorCols, id, reason, refID, s.ts(now), 0, "queued")
-	b.add("error_queue_hourly", errorHourlyKey, []any{s.hour(now), reason}, "enqueued", 1)
+	b.add("error_queue_daily", errorDailyKey, []any{s.day(now), reason}, "enqueued", 1)
 	s.schedule1(stageRetry, now.Add(retryEvery), id, reason, 1)
 }
 
 // retry is reprocessing attempt n of an error-queue item.
 func (s *Sim) retry(b *batch, now time.Time, id int64, n int, reason string) {
-	key := []any{s.hour(now), reason}
+	key := []any{s.day(now), reason}
 	ok := entityRand(s.opt.Seed, entErrorRetry, id<<8|int64(n)).Float64() < reprocessOKRate
 	if ok && !s.incidents[ErrorQueueGrowth] {
 		b.update("error_queue", "state = 'resolved', retries = ?, finished_at = ?", id, n, s.ts(now))
-		b.add("error_queue_hourly", errorHourlyKey, key, "reprocessed_ok", 1)
+		b.add("error_queue_daily", errorDailyKey, key, "reprocessed_ok", 1)
 		return
 	}
-	b.add("error_queue_hourly", errorHourlyKey, key, "reprocess_failed", 1)
+	b.add("error_queue_daily", errorDailyKey, key, "reprocess_failed", 1)
 	if n >= maxRetries {
 		b.update("error_queue", "state = 'given_up', retries = ?, finished_at = ?", id, n, s.ts(now))
-		b.add("error_queue_hourly", errorHourlyKey, key, "given_up", 1)
+		b.add("error_queue_daily", errorDailyKey, key, "given_up", 1)
 		return
 	}
 	b.update("error_queue", "retries = ?", id, n)

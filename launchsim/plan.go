@@ -16,7 +16,7 @@ var (
 	carriers = []weighted{{"carrier_b", 55}, {"carrier_c", 35}, {"mvno", 10}}
 )
 
-// Latency histogram bounds (seconds) of agency_call_hourly.le; the shipped
+// Latency histogram bounds (seconds) of agency_call_daily.le; the shipped
 // collectors.yaml declares the same buckets.
 var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
 
@@ -90,7 +90,7 @@ func planActivation(r *rand.Rand) activationPlan {
 		model:      pick(r.Float64(), models),
 		kind:       pick(r.Float64(), kinds),
 		channel:    pick(r.Float64(), channels),
-		process:    between(r, 20*time.Second, 90*time.Second),
+		process:    between(r, 5*time.Second, 20*time.Second),
 		insured:    r.Float64() < insuredShare,
 		instalment: r.Float64() < instalmentShare,
 		ota:        r.Float64() < otaShare,
@@ -148,7 +148,7 @@ type insurancePlan struct{ mobinsDelay, kaitDelay time.Duration }
 
 func (s *Sim) insurancePlan(id int64) insurancePlan {
 	r := entityRand(s.opt.Seed, entInsurance, id)
-	return insurancePlan{mobinsDelay: between(r, 5*time.Second, 30*time.Second), kaitDelay: between(r, 10*time.Second, 60*time.Second)}
+	return insurancePlan{mobinsDelay: between(r, 3*time.Second, 15*time.Second), kaitDelay: between(r, 5*time.Second, 30*time.Second)}
 }
 
 type otaPlan struct {
@@ -158,5 +158,5 @@ type otaPlan struct {
 
 func (s *Sim) otaPlan(id int64) otaPlan {
 	r := entityRand(s.opt.Seed, entOTA, id)
-	return otaPlan{delay: between(r, 10*time.Second, 60*time.Second), fail: r.Float64()}
+	return otaPlan{delay: between(r, 5*time.Second, 30*time.Second), fail: r.Float64()}
 }

@@ -29,12 +29,15 @@ import (
 type Options struct {
 	Seed             uint64
 	Speed            float64       // simulated seconds per real second; default 60
-	DailyActivations int           // activations per simulated day; default 30000
-	Retention        time.Duration // finished live rows kept this long; default 5m
+	DailyActivations int           // activations per simulated day; default 20000
+	Retention        time.Duration // finished live rows kept this long; default 15s
 	Tick             time.Duration // Run's step interval; default 1s
 	Schedule         []Action      // incidents and switch changes after the start
 	Now              func() time.Time
 	Logger           *slog.Logger
+	// Schema is what New creates where tables are missing; use
+	// schema.PrimaryKeysOnly on go-mysql-server.
+	Schema schema.Variant
 }
 
 func (o *Options) setDefaults() error {
@@ -42,10 +45,10 @@ func (o *Options) setDefaults() error {
 		o.Speed = 60
 	}
 	if o.DailyActivations == 0 {
-		o.DailyActivations = 30000
+		o.DailyActivations = 20000
 	}
 	if o.Retention == 0 {
-		o.Retention = 5 * time.Minute
+		o.Retention = 15 * time.Second
 	}
 	if o.Tick == 0 {
 		o.Tick = time.Second
@@ -88,8 +91,8 @@ const (
 	reprocessOKRate        = 0.8
 	maxRetries             = 5
 	retryEvery             = 30 * time.Second
-	pruneEvery             = 10 * time.Second
-	hourlyRetention        = 48 * time.Hour
+	pruneEvery             = 5 * time.Second
+	dailyRetention         = 24 * time.Hour // yesterday's totals stay for a look back
 )
 
 // Sim is one simulated KOS. Its methods are safe for concurrent use.
@@ -161,7 +164,7 @@ var liveTables = []struct{ name, state, finished string }{
 }
 
 func (s *Sim) prepare(ctx context.Context) error {
-	if err := schema.Apply(ctx, s.db); err != nil {
+	if err := schema.Apply(ctx, s.db, s.opt.Schema); err != nil {
 		return err
 	}
 	var offset int
@@ -230,8 +233,14 @@ func (s *Sim) Run(ctx context.Context) error {
 	t := time.NewTicker(s.opt.Tick)
 	defer t.Stop()
 	for {
+		began := time.Now()
 		if err := s.Step(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("step failed", "err", err)
+		}
+		if took := time.Since(began); took > s.opt.Tick {
+			s.log.Warn("step took longer than the tick: the database is not keeping up", "took", took, "tick", s.opt.Tick)
+		} else {
+			s.log.Debug("step", "took", took)
 		}
 		select {
 		case <-ctx.Done():
@@ -356,11 +365,8 @@ func (s *Sim) id(table string) int64 {
 // ts formats t as a DATETIME in the database's time zone.
 func (s *Sim) ts(t time.Time) string { return t.In(s.loc).Format(time.DateTime) }
 
-// hour is the hourly tables' key for t.
-func (s *Sim) hour(t time.Time) string {
-	l := t.In(s.loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, s.loc).Format(time.DateTime)
-}
+// day is the daily tables' key for t.
+func (s *Sim) day(t time.Time) string { return t.In(s.loc).Format(time.DateOnly) }
 
 func (s *Sim) prune(ctx context.Context, now time.Time) error {
 	cutoff := s.ts(now.Add(-s.opt.Retention))
@@ -369,9 +375,9 @@ func (s *Sim) prune(ctx context.Context, now time.Time) error {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}
-	old := s.hour(now.Add(-hourlyRetention))
-	for _, t := range []string{"activation_hourly", "mnp_hourly", "agency_call_hourly", "product_call_hourly", "wait_queue_hourly", "ota_hourly", "error_queue_hourly"} {
-		if _, err := s.db.ExecContext(ctx, "DELETE FROM "+t+" WHERE hour_start < ?", old); err != nil {
+	old := s.day(now.Add(-dailyRetention))
+	for _, t := range []string{"activation_daily", "mnp_daily", "agency_call_daily", "product_call_daily", "wait_queue_daily", "ota_daily", "error_queue_daily"} {
+		if _, err := s.db.ExecContext(ctx, "DELETE FROM "+t+" WHERE day < ?", old); err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/kos-ops/kos_exporter/internal/memsql"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/launchsim/admin"
+	"github.com/kos-ops/kos_exporter/schema"
 )
 
 func main() {
@@ -39,8 +40,8 @@ func run(args []string) error {
 		dsn       = app.Flag("mysql.dsn", "Write into this existing MySQL/MariaDB database instead (go-sql-driver DSN); missing tables are created.").Envar("KOS_LAUNCHSIM_DSN").String()
 		speed     = app.Flag("speed", "Simulated seconds of traffic per real second (60: one launch-day hour per minute). Timestamps stay real.").Default("60").Float64()
 		seed      = app.Flag("seed", "Random seed; the same seed replays the same day.").Default("1").Uint64()
-		daily     = app.Flag("activations.daily", "Activations per simulated day.").Default("30000").Int()
-		retention = app.Flag("retention", "How long finished rows stay in the live tables.").Default("5m").Duration()
+		daily     = app.Flag("activations.daily", "Activations per simulated day.").Default("20000").Int()
+		retention = app.Flag("retention", "How long finished rows stay in the live tables. Keep it short on the in-process server: its tables slow down with every row they hold.").Default("15s").Duration()
 		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
 		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
@@ -76,6 +77,7 @@ func run(args []string) error {
 
 	target := *dsn
 	if target == "" {
+		opt.Schema = schema.PrimaryKeysOnly
 		srv, err := memsql.Start(*listen, "kos")
 		if err != nil {
 			return err
@@ -129,4 +131,3 @@ func shutdown(srv *http.Server) {
 	defer cancel()
 	srv.Shutdown(ctx)
 }
-
