@@ -21,7 +21,7 @@ func seriesResult(n int) *Result {
 		ms[i] = prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(i),
 			fmt.Sprintf("agency%d", i%7), fmt.Sprintf("op%d", i%13), fmt.Sprintf("model%d", i))
 	}
-	return &Result{Families: []Family{{Name: "kos_agency_calls_total", Help: "Agency calls.", Type: "counter", Metrics: ms}}, Series: n}
+	return &Result{Families: []Family{{Name: "kos_agency_calls_total", Help: "Agency calls.", Type: "counter", Metrics: written(ms)}}, Series: n}
 }
 
 func benchStore(b *testing.B, n int) (*Store, *httptest.Server) {

@@ -42,7 +42,7 @@ func activations(n map[string]float64) *Result {
 	for _, model := range slices.Sorted(maps.Keys(n)) {
 		ms = append(ms, prometheus.MustNewConstMetric(activationsDesc, prometheus.CounterValue, n[model], model))
 	}
-	return &Result{Families: []Family{{Name: "kos_activations_total", Help: "Activations today.", Type: "counter", Metrics: ms}}, Series: len(ms)}
+	return &Result{Families: []Family{{Name: "kos_activations_total", Help: "Activations today.", Type: "counter", Metrics: written(ms)}}, Series: len(ms)}
 }
 
 func newTestStore(t *testing.T) (*Store, *clock, http.Handler) {
@@ -251,4 +251,16 @@ func TestProtobufNegotiation(t *testing.T) {
 	if !names["kos_activations_total"] || !names["kos_exporter_collector_up"] {
 		t.Errorf("protobuf exposition lacks families: %v", names)
 	}
+}
+
+// written converts client_golang metrics the way the mapper builds them.
+func written(ms []prometheus.Metric) []*dto.Metric {
+	out := make([]*dto.Metric, len(ms))
+	for i, m := range ms {
+		out[i] = &dto.Metric{}
+		if err := m.Write(out[i]); err != nil {
+			panic(err)
+		}
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
@@ -299,11 +300,30 @@ func TestOpenInvalidDSNHidesPassword(t *testing.T) {
 	}
 }
 
-// allMetrics flattens a mapping's families.
+// allMetrics wraps a mapping's series as client_golang metrics, so tests can
+// hold them to a (pedantic) registry and testutil's comparisons.
 func allMetrics(m *Mapped) []prometheus.Metric {
 	var all []prometheus.Metric
 	for _, f := range m.Families {
-		all = append(all, f.Metrics...)
+		for _, dm := range f.Metrics {
+			names := make([]string, len(dm.Label))
+			for i, l := range dm.Label {
+				names[i] = l.GetName()
+			}
+			all = append(all, dtoMetric{desc: prometheus.NewDesc(f.Name, f.Help, names, nil), m: dm})
+		}
 	}
 	return all
+}
+
+type dtoMetric struct {
+	desc *prometheus.Desc
+	m    *dto.Metric
+}
+
+func (d dtoMetric) Desc() *prometheus.Desc { return d.desc }
+
+func (d dtoMetric) Write(out *dto.Metric) error {
+	out.Label, out.Gauge, out.Counter, out.Histogram = d.m.Label, d.m.Gauge, d.m.Counter, d.m.Histogram
+	return nil
 }
