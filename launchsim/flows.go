@@ -5,16 +5,16 @@ import (
 )
 
 var (
-	activationCols      = []string{"id", "requested_at", "model", "kind", "channel", "state"}
+	activationCols     = []string{"id", "requested_at", "model", "kind", "channel", "state"}
 	activationDailyKey = []string{"day", "model", "kind", "channel"}
-	mnpCols             = []string{"id", "activation_id", "direction", "other_carrier", "requested_at", "opening_state"}
+	mnpCols            = []string{"id", "activation_id", "direction", "other_carrier", "requested_at", "opening_state"}
 	mnpDailyKey        = []string{"day", "direction", "other_carrier"}
 	agencyDailyKey     = []string{"day", "agency", "operation", "le"}
 	productDailyKey    = []string{"day", "product", "operation"}
-	insuranceCols       = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
-	queueCols           = []string{"id", "position", "model", "below_threshold", "enqueued_at", "state"}
-	otaCols             = []string{"id", "activation_id", "requested_at", "state"}
-	errorCols           = []string{"id", "reason", "ref_id", "enqueued_at", "retries", "state"}
+	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
+	queueCols          = []string{"id", "position", "model", "below_threshold", "enqueued_at", "state"}
+	otaCols            = []string{"id", "activation_id", "requested_at", "state"}
+	errorCols          = []string{"id", "reason", "ref_id", "enqueued_at", "retries", "state"}
 	dayOnlyKey         = []string{"day"}
 	errorDailyKey      = []string{"day", "reason"}
 )

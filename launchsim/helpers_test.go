@@ -221,7 +221,7 @@ type run struct {
 
 // Test volume: small enough for -race, big enough that every flow happens.
 const (
-	testDaily = 4000
+	testDaily = 2500
 	testStep  = 10 * time.Second
 )
 

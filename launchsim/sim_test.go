@@ -12,7 +12,7 @@ import (
 
 func TestDeterministicWithSeed(t *testing.T) {
 	t.Parallel()
-	start, end := window(3 * time.Minute)
+	start, end := window(2 * time.Minute)
 	dumpRun := func(seed uint64) string {
 		r := newRun(t, openGMS(t), seed, start, launchsim.Action{Name: launchsim.SGIErrors, On: true, At: time.Minute})
 		r.stepTo(t, end)
@@ -94,7 +94,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 				"kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total"}, errorQueue...),
 		},
 	}
-	start, end := window(5 * time.Minute)
+	start, end := window(4 * time.Minute)
 	const seed = 42
 	baseline := newRun(t, openGMS(t), seed, start)
 	baseline.stepTo(t, end)
@@ -107,7 +107,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.incident, func(t *testing.T) {
 			t.Parallel()
-			r := newRun(t, openGMS(t), seed, start, launchsim.Action{Name: tc.incident, On: true, At: 2 * time.Minute})
+			r := newRun(t, openGMS(t), seed, start, launchsim.Action{Name: tc.incident, On: true, At: time.Minute})
 			r.stepTo(t, end)
 			// Query both now: ages are measured against the database's NOW().
 			want, got := collect(t, baseline.db, cs), collect(t, r.db, cs)
@@ -191,7 +191,7 @@ func total(s series) float64 {
 func TestKaitSkipSwitchClearsLag(t *testing.T) {
 	t.Parallel()
 	cs := loadCollectors(t)
-	start, end := window(5 * time.Minute)
+	start, end := window(4 * time.Minute)
 	r := newRun(t, openGMS(t), 3, start, launchsim.Action{Name: launchsim.KaitLag, On: true, At: time.Minute})
 	kait := func() (age, pending float64) {
 		s := collect(t, r.db, cs)

@@ -154,7 +154,8 @@ CREATE TABLE IF NOT EXISTS wait_queue (
   state           VARCHAR(16) NOT NULL,
   served_at       DATETIME    NULL,
   PRIMARY KEY (id),
-  KEY wait_queue_state (state, enqueued_at),
+  -- Covers the wait_queue collector: it never reads the rows themselves.
+  KEY wait_queue_state (state, enqueued_at, below_threshold, position),
   KEY wait_queue_served (served_at)
 );
 
