@@ -12,9 +12,9 @@ import (
 
 func TestDeterministicWithSeed(t *testing.T) {
 	t.Parallel()
-	start, end := window(2 * time.Minute)
+	start, end := window(90 * time.Second)
 	dumpRun := func(seed uint64) string {
-		r := newRun(t, openGMS(t), seed, start, launchsim.Action{Name: launchsim.SGIErrors, On: true, At: time.Minute})
+		r := newRun(t, openGMS(t), seed, start, launchsim.Action{Name: launchsim.SGIErrors, On: true, At: 30 * time.Second})
 		r.stepTo(t, end)
 		return dump(t, r.db)
 	}
