@@ -45,7 +45,7 @@ type switchDef struct {
 
 var switchDefs = []switchDef{
 	{SwitchKaitSkip, false, "Skip the KAIT insurance duplicate pre-check; KOS stops waiting for the Mobins→KAIT sync. Temporary: turn off after the incident."},
-	{SwitchSGISkip, false, "Skip the SGI guarantee call at activation; guarantees are issued later from the error queue. Temporary."},
+	{SwitchSGISkip, false, "Skip the SGI guarantee call at activation; guarantees are issued by hand later. Temporary."},
 	{SwitchAutoReprocess, true, "Error-queue reprocessing automator runs."},
 }
 
