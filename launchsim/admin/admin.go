@@ -5,6 +5,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -50,7 +51,7 @@ func Handler(c Controller) http.Handler {
 	mux.HandleFunc("POST /switches/{name}", func(w http.ResponseWriter, r *http.Request) {
 		on, err := strconv.ParseBool(r.URL.Query().Get("on"))
 		if err != nil {
-			writeError(w, http.StatusBadRequest, errOnParam)
+			writeError(w, http.StatusBadRequest, errors.New("query parameter on must be true or false"))
 			return
 		}
 		if err := c.SetSwitch(r.Context(), r.PathValue("name"), on, "admin"); err != nil {
@@ -65,12 +66,6 @@ func Handler(c Controller) http.Handler {
 	})
 	return mux
 }
-
-type adminError string
-
-func (e adminError) Error() string { return string(e) }
-
-const errOnParam = adminError("query parameter on must be true or false")
 
 func isKnownSwitch(c Controller, name string) bool {
 	for _, s := range c.Switches() {
