@@ -228,7 +228,7 @@ type run struct {
 
 // Test volume: small enough for -race, big enough that every flow happens.
 const (
-	testDaily = 2500
+	testDaily = 1500
 	testStep  = 10 * time.Second
 )
 
