@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -182,16 +181,10 @@ func query(t *testing.T, db *sql.DB, c collectorDef) []map[string]string {
 	return out
 }
 
-// startMu serialises memsql.Start: go-mysql-server initialises global
-// status variables in every new engine without a lock.
-var startMu sync.Mutex
-
 // openGMS starts an in-process server for one test.
 func openGMS(t *testing.T) *sql.DB {
 	t.Helper()
-	startMu.Lock()
 	srv, err := memsql.Start("127.0.0.1:0", "kos")
-	startMu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}

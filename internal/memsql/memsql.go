@@ -5,6 +5,7 @@ package memsql
 import (
 	"fmt"
 	"net"
+	"sync"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/memory"
@@ -21,6 +22,10 @@ type Server struct {
 	done     chan error
 }
 
+// engineInit serialises engine construction: go-mysql-server initialises
+// package-level status variables there without a lock.
+var engineInit sync.Mutex
+
 // Start listens on addr ("127.0.0.1:0" picks a free port) and serves an
 // empty database named dbName. User root, no password.
 func Start(addr, dbName string) (*Server, error) {
@@ -34,7 +39,9 @@ func Start(addr, dbName string) (*Server, error) {
 	db := memory.NewDatabase(dbName)
 	db.EnablePrimaryKeyIndexes()
 	pro := memory.NewDBProvider(db)
+	engineInit.Lock()
 	engine := sqle.NewDefault(pro)
+	engineInit.Unlock()
 	srv, err := server.NewServer(server.Config{Protocol: "tcp", Listener: l}, engine, gsql.NewContext, memory.NewSessionBuilder(pro), nil)
 	if err != nil {
 		l.Close()
