@@ -7,81 +7,36 @@ import (
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"gopkg.in/yaml.v3"
 
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 	"github.com/kos-ops/kos_exporter/internal/memsql"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/schema"
 )
 
-// The parts of collectors.yaml these tests need; the exporter's own config
-// package is the real loader.
-type collectorsFile struct {
-	Collectors []collectorDef `yaml:"collectors"`
-}
-
-type collectorDef struct {
-	Name    string      `yaml:"name"`
-	SQL     string      `yaml:"sql"`
-	Metrics []metricDef `yaml:"metrics"`
-}
-
-type metricDef struct {
-	Name         string    `yaml:"name"`
-	Type         string    `yaml:"type"`
-	Labels       []string  `yaml:"labels"`
-	Value        string    `yaml:"value"`
-	Values       []string  `yaml:"values"`
-	ValueLabel   string    `yaml:"value_label"`
-	BucketColumn string    `yaml:"bucket_column"`
-	Buckets      []float64 `yaml:"buckets"`
-	Sum          string    `yaml:"sum"`
-}
-
-// columns lists every column the metric reads.
-func (m metricDef) columns() []string {
-	cols := slices.Clone(m.Labels)
-	if m.Value != "" {
-		cols = append(cols, m.Value)
-	}
-	cols = append(cols, m.Values...)
-	if m.Type == "histogram" {
-		cols = append(cols, m.bucketColumn(), m.Sum)
-	}
-	return cols
-}
-
-func (m metricDef) bucketColumn() string {
-	if m.BucketColumn == "" {
-		return "le"
-	}
-	return m.BucketColumn
-}
-
-func loadCollectors(t *testing.T) []collectorDef {
+// loadCollectors parses the shipped collectors.yaml with the exporter's own
+// loader (no environment needed: Parse leaves ${KOS_DSN} unexpanded).
+func loadCollectors(t *testing.T) []*config.Collector {
 	t.Helper()
 	b, err := os.ReadFile("../collectors.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f collectorsFile
-	if err := yaml.Unmarshal(b, &f); err != nil {
+	cfg, err := config.Parse(b, "collectors.yaml")
+	if err != nil {
 		t.Fatalf("collectors.yaml: %v", err)
 	}
-	if len(f.Collectors) == 0 {
-		t.Fatal("collectors.yaml has no collectors")
-	}
-	return f.Collectors
+	return cfg.Collectors
 }
 
-// series maps "metric{label=value,...}" to its value; histograms yield
-// per-bucket "_bucket" series (not cumulative) and "_sum".
+// series maps "metric{label=value,...}" (const labels left out) to its
+// value; histograms yield cumulative "_bucket" series and "_sum".
 type series map[string]float64
 
 // byMetric groups series by metric name.
@@ -98,34 +53,39 @@ func (s series) byMetric() map[string]series {
 	return out
 }
 
-// collect runs every collector and maps its rows the way collectors.yaml
-// declares, failing the test on a query error or a missing column.
-func collect(t *testing.T, db *sql.DB, cs []collectorDef) series {
+// collect runs every collector's query and maps the rows with the
+// exporter's own mapper, failing the test on a query error, a missing column
+// or any skipped value (the shipped queries COALESCE every value).
+func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 	t.Helper()
 	out := series{}
 	for _, c := range cs {
-		rows := query(t, db, c)
-		for _, m := range c.Metrics {
-			for _, r := range rows {
-				for _, col := range m.columns() {
-					if _, ok := r[col]; !ok {
-						t.Fatalf("collector %s: metric %s reads column %q the query does not return", c.Name, m.Name, col)
+		mapped := mapRows(t, db, c)
+		for skip, n := range mapped.Skipped {
+			t.Fatalf("collector %s: %d values skipped: %+v", c.Name, n, skip)
+		}
+		for i, f := range mapped.Families {
+			constant := c.Metrics[i].ConstLabels
+			for _, m := range f.Metrics {
+				var labels []string
+				for _, l := range m.Label {
+					if _, ok := constant[l.GetName()]; !ok {
+						labels = append(labels, l.GetName()+"="+l.GetValue())
 					}
 				}
-				var labels []string
-				for _, l := range m.Labels {
-					labels = append(labels, l+"="+r[l])
+				key := func(name string, extra ...string) string {
+					return name + "{" + strings.Join(append(slices.Clone(labels), extra...), ",") + "}"
 				}
 				switch {
-				case m.Type == "histogram":
-					out.put(t, m.Name+"_bucket", append(labels, "le="+r[m.bucketColumn()]), r[m.Value])
-					out.put(t, m.Name+"_sum", append(labels, "le="+r[m.bucketColumn()]), r[m.Sum])
-				case len(m.Values) > 0:
-					for _, v := range m.Values {
-						out.put(t, m.Name, append(slices.Clone(labels), m.ValueLabel+"="+v), r[v])
+				case m.Histogram != nil:
+					for _, b := range m.Histogram.Bucket {
+						out[key(f.Name+"_bucket", fmt.Sprintf("le=%g", b.GetUpperBound()))] += float64(b.GetCumulativeCount())
 					}
+					out[key(f.Name+"_sum")] += m.Histogram.GetSampleSum()
+				case m.Counter != nil:
+					out[key(f.Name)] += m.Counter.GetValue()
 				default:
-					out.put(t, m.Name, labels, r[m.Value])
+					out[key(f.Name)] += m.Gauge.GetValue()
 				}
 			}
 		}
@@ -133,19 +93,7 @@ func collect(t *testing.T, db *sql.DB, cs []collectorDef) series {
 	return out
 }
 
-func (s series) put(t *testing.T, name string, labels []string, raw string) {
-	t.Helper()
-	v, err := strconv.ParseFloat(raw, 64)
-	if err != nil {
-		t.Fatalf("%s%v: value %q: %v", name, labels, raw, err)
-	}
-	slices.Sort(labels)
-	s[name+"{"+strings.Join(labels, ",")+"}"] += v
-}
-
-// query returns the collector's rows as column → text; NULL fails the test
-// (the shipped queries COALESCE every value).
-func query(t *testing.T, db *sql.DB, c collectorDef) []map[string]string {
+func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *sqlrun.Mapped {
 	t.Helper()
 	rows, err := db.Query(c.SQL)
 	if err != nil {
@@ -156,29 +104,31 @@ func query(t *testing.T, db *sql.DB, c collectorDef) []map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []map[string]string
+	mapper, err := sqlrun.NewMapper(c, cols)
+	if err != nil {
+		t.Fatalf("collector %s: %v", c.Name, err)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
 	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
 		if err := rows.Scan(ptrs...); err != nil {
 			t.Fatalf("collector %s: %v", c.Name, err)
 		}
-		r := map[string]string{}
-		for i, col := range cols {
-			if !vals[i].Valid {
-				t.Fatalf("collector %s: column %s is NULL", c.Name, col)
-			}
-			r[col] = vals[i].String
+		if err := mapper.Add(vals); err != nil {
+			t.Fatalf("collector %s: %v", c.Name, err)
 		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatalf("collector %s: %v", c.Name, err)
 	}
-	return out
+	mapped, err := mapper.Finish()
+	if err != nil {
+		t.Fatalf("collector %s: %v", c.Name, err)
+	}
+	return mapped
 }
 
 // openGMS starts an in-process server for one test.

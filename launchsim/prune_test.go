@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
 )
 
 // TestPruningKeepsCountersMonotonic steps a run with the default (short)
@@ -15,7 +17,7 @@ func TestPruningKeepsCountersMonotonic(t *testing.T) {
 	counters := map[string]bool{}
 	for _, c := range cs {
 		for _, m := range c.Metrics {
-			counters[m.Name] = m.Type == "counter" || m.Type == "histogram"
+			counters[m.Name] = m.Type == config.TypeCounter || m.Type == config.TypeHistogram
 		}
 	}
 	start, end := window(3 * time.Minute)
