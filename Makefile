@@ -14,7 +14,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config bench clean
+.PHONY: all build run test test-go vet check-config rules-test bench clean
 
 all: build
 
@@ -34,10 +34,23 @@ check-config: build
 
 # Unit and integration tests. Integration tests use the in-process MySQL
 # server, or a real one when KOS_TEST_MYSQL_DSN is set.
-test: vet check-config test-go
+test: vet check-config test-go rules-test
 
 test-go:
 	$(GO) test -race -count=1 ./...
+
+# Alerting bundle (rules/, docs/runbooks.md): promtool and amtool are pinned
+# in tools/promtool/go.mod and built by the Go toolchain (slow the first
+# time, cached after).
+TOOLS_MOD := tools/promtool/go.mod
+PROMTOOL  := $(GO) tool -modfile=$(TOOLS_MOD) promtool
+AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
+
+rules-test:
+	$(PROMTOOL) check rules rules/*.yaml
+	$(PROMTOOL) test rules rules/tests/*.test.yaml
+	$(AMTOOL) check-config rules/alertmanager.yml
+	cd tools/promtool && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...

@@ -465,7 +465,9 @@ func TestEveryRuleIsTested(t *testing.T) {
 		if r.Record == "" || strings.HasPrefix(r.Record, "kos:threshold:") {
 			continue
 		}
-		if !slices.ContainsFunc(exprs, func(e string) bool { return slices.ContainsFunc(selectors(t, e), func(s selector) bool { return s.name == r.Record }) }) {
+		if !slices.ContainsFunc(exprs, func(e string) bool {
+			return slices.ContainsFunc(selectors(t, e), func(s selector) bool { return s.name == r.Record })
+		}) {
 			t.Errorf("recording rule %s has no expression test", r.Record)
 		}
 	}
