@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
 	"go.yaml.in/yaml/v3"
@@ -135,8 +136,12 @@ func TestAlertConventions(t *testing.T) {
 		})
 	}
 	// A runbook for an alert that no longer exists misleads.
+	anchors := map[string]bool{}
+	for name := range seen {
+		anchors[strings.ToLower(name)] = true
+	}
 	for anchor := range runbooks {
-		if strings.HasPrefix(anchor, "kos") && !seen[alertByAnchor(seen, anchor)] {
+		if strings.HasPrefix(anchor, "kos") && !anchors[anchor] {
 			t.Errorf("docs/runbooks.md section #%s has no alert", anchor)
 		}
 	}
@@ -152,15 +157,6 @@ func runbookHeadings(t *testing.T) map[string]bool {
 		}
 	}
 	return anchors
-}
-
-func alertByAnchor(names map[string]bool, anchor string) string {
-	for n := range names {
-		if strings.ToLower(n) == anchor {
-			return n
-		}
-	}
-	return ""
 }
 
 // TestThresholdsAreUsed keeps thresholds.yaml the single, live place to tune:
@@ -203,11 +199,8 @@ func selectors(t *testing.T, expr string) []selector {
 	}
 	var out []selector
 	parser.Inspect(e, func(n parser.Node, path []parser.Node) error {
-		var vs *parser.VectorSelector
-		switch n := n.(type) {
-		case *parser.VectorSelector:
-			vs = n
-		default:
+		vs, ok := n.(*parser.VectorSelector)
+		if !ok {
 			return nil
 		}
 		s := selector{name: vs.Name}
@@ -220,8 +213,8 @@ func selectors(t *testing.T, expr string) []selector {
 			}
 			s.matchers = append(s.matchers, matcher{
 				name: m.Name, value: m.Value,
-				re:  m.Type.String() == "=~" || m.Type.String() == "!~",
-				neg: m.Type.String() == "!=" || m.Type.String() == "!~",
+				re:  m.Type == labels.MatchRegexp || m.Type == labels.MatchNotRegexp,
+				neg: m.Type == labels.MatchNotEqual || m.Type == labels.MatchNotRegexp,
 			})
 		}
 		for i := len(path) - 1; i >= 0; i-- {
