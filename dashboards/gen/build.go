@@ -207,6 +207,27 @@ func stateTimeline(title, description, unit string, qs ...q) *panel {
 	}
 }
 
+// heatmap shows pre-bucketed histogram rates (one series per le) over time.
+func heatmap(title, description, unit string, qs ...q) *panel {
+	p := &panel{
+		Type: "heatmap", Title: title, Description: description, Datasource: &promDS,
+		Targets:     targets(false, qs),
+		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
+		Options: map[string]any{
+			"calculate": false, "cellGap": 1,
+			"yAxis":     map[string]any{"unit": unit, "axisPlacement": "left"},
+			"color":     map[string]any{"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5},
+			"rowsFrame": map[string]any{"layout": "auto"},
+			"tooltip":   map[string]any{"mode": "single", "yHistogram": true},
+			"legend":    map[string]any{"show": true},
+		},
+	}
+	for i := range p.Targets {
+		p.Targets[i].Format = "heatmap"
+	}
+	return p
+}
+
 func (p *panel) withThresholds(t *thresholds) *panel {
 	p.FieldConfig.Defaults.Thresholds = t
 	p.FieldConfig.Defaults.Color = map[string]any{"mode": "thresholds"}

@@ -18,8 +18,8 @@ func contract(in *inputs) (*dashboard, error) {
 		"Activations completed per minute (5-minute rate) by model.", "cpm",
 		q{`sum by (model) (model_kind:kos_activations:rate5m) * 60`, "{{model}}"}))
 	b.add(12, 8, timeseries("Requests and results per minute",
-		"Activation requests, completions and failures per minute, all models.", "cpm",
-		q{`sum(rate(kos_activation_requests_total[$__rate_interval])) * 60`, "requested"},
+		"Activation requests (5-minute rate) and completions and failures per minute, all models.", "cpm",
+		q{`sum(job:kos_activation_requests:rate5m) * 60`, "requested"},
 		q{`sum by (result) (rate(kos_activations_total[$__rate_interval])) * 60`, "{{result}}"}))
 	b.add(12, 8, timeseries("Failed activations per minute by kind and channel",
 		"Activations that failed, per minute, by kind and channel (retail, online, call centre).", "cpm",
@@ -81,6 +81,10 @@ func integration(in *inputs) (*dashboard, error) {
 	b.add(12, 8, timeseries("Mean latency per agency",
 		"Average call latency per agency.", "s",
 		q{`sum by (agency) (rate(kos_agency_call_duration_seconds_sum[$__rate_interval])) / sum by (agency) (rate(kos_agency_call_duration_seconds_count[$__rate_interval]))`, "{{agency}}"}))
+
+	b.add(24, 8, heatmap("Latency distribution, all agencies",
+		"Calls per second in each latency bucket, all agencies (recording rule agency_le:kos_agency_call_duration_seconds_bucket:rate5m); timeouts land in the 5 s bucket.", "s",
+		q{`sum by (le) (agency_le:kos_agency_call_duration_seconds_bucket:rate5m)`, "{{le}}"}))
 
 	b.row("Operations")
 	b.add(12, 8, timeseries("Calls per second by operation and result",

@@ -115,6 +115,19 @@ func warRoom(in *inputs) (*dashboard, error) {
 			"0": {Text: "MISSING", Color: "red", Index: 0}, "1": {Text: "applied", Color: "green", Index: 1},
 		}}).withThresholds(lowIsBad(1)).withLinks(b.runbook("KOSReferenceDataNotApplied")))
 
+	b.add(6, 4, stat("Device changes today · 기기변경",
+		"Device changes completed since midnight.", "short",
+		q{`sum(increase(kos_activations_total{kind="device_change", result="completed"}[$__range]))`, "today"}).withDecimals(0))
+	b.add(6, 4, stat("Device changes last hour",
+		"Device changes completed in the last 60 minutes (recording rule model_kind:kos_activations:increase1h).", "short",
+		q{`sum(model_kind:kos_activations:increase1h{kind="device_change"})`, "last hour"}).withDecimals(0))
+	b.add(6, 4, stat("Insurance sign-ups today · 보험 가입",
+		"Device-insurance sign-ups since midnight.", "short",
+		q{`sum(increase(kos_insurance_signups_total[$__range]))`, "today"}).withDecimals(0))
+	b.add(6, 4, stat("Insurance sign-ups last hour",
+		"Device-insurance sign-ups in the last 60 minutes (recording rule model:kos_insurance_signups:increase1h).", "short",
+		q{`sum(model:kos_insurance_signups:increase1h)`, "last hour"}).withDecimals(0))
+
 	b.row("Error queue · 에러 큐")
 	b.add(6, 5, stat("Error queue depth · 에러 큐",
 		"Failed transactions queued for reprocessing now, all reasons. Red at the alert threshold.", "short",
