@@ -317,30 +317,9 @@ func selfMetrics(t *testing.T) map[string]bool {
 // produces, a label such a metric does not have, or a value its value label
 // never takes: the rule would silently match nothing.
 func TestRulesReadExposedMetrics(t *testing.T) {
-	rules := loadRules(t)
-	families := exposed(t)
-	self := selfMetrics(t)
-	recorded := map[string]bool{}
-	for _, r := range rules {
-		if r.Record != "" {
-			recorded[r.Record] = true
-		}
-	}
-	for _, r := range rules {
-		name := r.Record + r.Alert
-		t.Run(name, func(t *testing.T) {
-			for _, s := range selectors(t, r.Expr) {
-				f, ok := families[s.name]
-				switch {
-				case ok:
-					checkLabels(t, s, f)
-				case recorded[s.name], self[s.name], s.name == "up",
-					strings.HasPrefix(s.name, "go_"), strings.HasPrefix(s.name, "process_"):
-				default:
-					t.Errorf("%s is produced by neither collectors.yaml, the exporter's self-metrics nor a recording rule", s.name)
-				}
-			}
-		})
+	inv := newInventory(t)
+	for _, r := range loadRules(t) {
+		t.Run(r.Record+r.Alert, func(t *testing.T) { inv.check(t, r.Expr) })
 	}
 }
 
