@@ -92,4 +92,3 @@ func (inv inventory) checkAlerts(t *testing.T, s selector) {
 		}
 	}
 }
-
