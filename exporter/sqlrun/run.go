@@ -31,9 +31,10 @@ const (
 	errMySQLExecutionTime   = 3024 // max_execution_time exceeded
 )
 
-// Run executes the collector's query once, in a read-only session and
-// transaction bounded by the collector's timeout on both sides, and maps the
-// rows. Errors are *RunError.
+// Run executes the collector's query once, in a read-only session (set up
+// when the connection was opened) and a read-only transaction, bounded by
+// the collector's timeout on both sides, and maps the rows. Errors are
+// *RunError.
 func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
@@ -43,12 +44,8 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 		return nil, classify(ctx, "connecting", err, false)
 	}
 	defer conn.Close()
-	f, err := t.flavor(ctx, conn)
-	if err != nil {
-		return nil, classify(ctx, "asking the server version", err, false)
-	}
-	if _, err := conn.ExecContext(ctx, sessionSQL(f, c.Timeout)); err != nil {
-		return nil, classify(ctx, "setting up a read-only session", err, true)
+	if err := limitSession(ctx, conn, c.Timeout); err != nil {
+		return nil, classify(ctx, "setting the statement time limit", err, true)
 	}
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

@@ -34,6 +34,8 @@ func BenchmarkRunOverhead(b *testing.B) {
 		name, query, label string
 		series             int
 	}{
+		// Nearly free on the server: shows the fixed cost of a run.
+		{"trivial", "SELECT 'x' AS label, 1 AS n", "label", 1},
 		// The war-room shape: the server aggregates many rows into few series.
 		{"aggregate_10k_rows_to_20", "SELECT model AS label, SUM(n) AS n FROM act GROUP BY model", "label", 20},
 		// A bulk dump: every row becomes a series, so mapping dominates.

@@ -233,12 +233,8 @@ func TestRunServerSideLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	f, err := tgt.flavor(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, sessionSQL(f, time.Second)); err != nil {
-		t.Fatalf("session setup: %v", err)
+	if err := limitSession(ctx, conn, time.Second); err != nil {
+		t.Fatalf("session limit: %v", err)
 	}
 	began := time.Now()
 	_, err = conn.ExecContext(ctx, "SELECT SLEEP(5)")
@@ -326,4 +322,37 @@ func (d dtoMetric) Desc() *prometheus.Desc { return d.desc }
 func (d dtoMetric) Write(out *dto.Metric) error {
 	out.Label, out.Gauge, out.Counter, out.Histogram = d.m.Label, d.m.Gauge, d.m.Counter, d.m.Histogram
 	return nil
+}
+
+func TestSessionSetupOncePerConnection(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	proxy := mysqltest.NewProxy(t, db.Addr)
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(db.WithAddr(proxy.Addr)), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	c := gaugeCollector("SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
+	for range 3 {
+		if _, err := tgt.Run(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Timeout = 4 * time.Second
+	if _, err := tgt.Run(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what string
+		want int
+	}{
+		{"read_only = 1", 1},        // once for the one connection
+		{"SET SESSION max_", 2},     // 5s once, then 4s once
+		{"SELECT model, n FROM", 4}, // every run
+	} {
+		if got := proxy.Queries(tc.what); got != tc.want {
+			t.Errorf("statements containing %q: %d, want %d", tc.what, got, tc.want)
+		}
+	}
 }
