@@ -1,0 +1,64 @@
+// Package send posts a report to a webhook as generic JSON whose Markdown
+// "text" field Slack-, Mattermost- and Rocket.Chat-style incoming webhooks
+// accept, retrying server errors with backoff.
+package send
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/kos-ops/kos_exporter/report/retry"
+)
+
+// Message is the webhook payload. Hour lets a receiver drop a duplicate
+// (a crash between sending and recording the hour can repeat it).
+type Message struct {
+	Text   string `json:"text"`   // Markdown
+	Hour   string `json:"hour"`   // RFC 3339 start of the reported hour
+	Status string `json:"status"` // complete, partial or missing
+}
+
+// Webhook posts messages to one URL.
+type Webhook struct {
+	URL    string
+	Client *http.Client
+	Retry  retry.Policy
+}
+
+// Post delivers m, retrying network errors, 429 and 5xx answers; other 4xx
+// answers are permanent (the URL or payload is wrong, retrying cannot help).
+func (w Webhook) Post(ctx context.Context, m Message) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding webhook message: %w", err)
+	}
+	err = w.Retry.Do(ctx, func(ctx context.Context) error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+		if err != nil {
+			return retry.Permanent(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := w.Client.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		switch {
+		case resp.StatusCode < 300:
+			return nil
+		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+			return fmt.Errorf("webhook answered %s: %s", resp.Status, bytes.TrimSpace(snippet))
+		default:
+			return retry.Permanent(fmt.Errorf("webhook answered %s: %s", resp.Status, bytes.TrimSpace(snippet)))
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("posting hour %s to webhook: %w", m.Hour, err)
+	}
+	return nil
+}
