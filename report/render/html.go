@@ -49,7 +49,7 @@ tr.total{background:#eef1f4;font-weight:700}
 </table></div>
 <p class="ports">{{.Ports}}</p>
 {{end}}</section>
-{{end}}<p class="legend">★ {{.Top}}</p>
+{{end}}{{if .Legend}}<p class="legend">★ {{.Top}}</p>{{end}}
 </body>
 </html>
 `
@@ -72,8 +72,9 @@ func html(w io.Writer, l lang, rep table.Report) error {
 	}
 	data := struct {
 		Lang, Heading, Top string
+		Legend             bool
 		Grids              []htmlGrid
-	}{Lang: l.code, Heading: heading(l, rep), Top: l.top}
+	}{Lang: l.code, Heading: heading(l, rep), Top: l.top, Legend: hasTable(l, rep)}
 	for _, g := range grids(l, rep) {
 		hg := htmlGrid{Title: g.title, Status: g.status.String(), Ports: g.ports, Notes: g.notes, Header: g.header}
 		for i, row := range g.rows {

@@ -36,7 +36,9 @@ func markdown(w io.Writer, l lang, rep table.Report) error {
 		}
 		fmt.Fprintf(&b, "\n%s\n", mdEscape(g.ports))
 	}
-	fmt.Fprintf(&b, "\n_**bold**: %s_\n", l.top)
+	if hasTable(l, rep) {
+		fmt.Fprintf(&b, "\n_**bold**: %s_\n", l.top)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

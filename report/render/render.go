@@ -114,6 +114,16 @@ func grids(l lang, rep table.Report) []grid {
 	}
 }
 
+// hasTable reports whether any section has figures (and so a legend).
+func hasTable(l lang, rep table.Report) bool {
+	for _, g := range grids(l, rep) {
+		if g.header != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func heading(l lang, rep table.Report) string {
 	h := rep.Hour.From
 	return fmt.Sprintf("%s · %s %s (%s)", l.title, h.Format("2006-01-02"), span(h, rep.Hour.To), zoneName(rep.Zone, h))

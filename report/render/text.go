@@ -55,7 +55,9 @@ func text(w io.Writer, l lang, rep table.Report) error {
 		}
 		fmt.Fprintln(&b, g.ports)
 	}
-	fmt.Fprintf(&b, "\n* %s\n", l.top)
+	if hasTable(l, rep) {
+		fmt.Fprintf(&b, "\n* %s\n", l.top)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -1,0 +1,60 @@
+package send
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kos-ops/kos_exporter/report/retry"
+)
+
+func TestPostRetriesWithBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		statuses []int // answers in order; the last repeats
+		wantErr  string
+		calls    int
+		waits    []time.Duration
+	}{
+		{"accepted at once", []int{200}, "", 1, nil},
+		{"two 500s then accepted", []int{500, 503, 204}, "", 3, []time.Duration{time.Second, 2 * time.Second}},
+		{"429 is retried", []int{429, 200}, "", 2, []time.Duration{time.Second}},
+		{"always 500: gives up", []int{500}, "giving up after 4 attempts: webhook answered 500 Internal Server Error", 4, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}},
+		{"404 is permanent", []int{404}, "webhook answered 404 Not Found", 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				n := int(calls.Add(1))
+				if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+					t.Errorf("Content-Type %q", ct)
+				}
+				w.WriteHeader(tc.statuses[min(n, len(tc.statuses))-1])
+			}))
+			defer srv.Close()
+			var waits []time.Duration
+			w := Webhook{URL: srv.URL, Client: srv.Client(), Retry: retry.Policy{
+				Attempts: 4, Initial: time.Second, Max: 3 * time.Second,
+				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
+			}}
+			err := w.Post(context.Background(), Message{Text: "| a |", Hour: "2026-11-26T10:00:00+09:00", Status: "complete"})
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("Post: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("Post error %v, want %q", err, tc.wantErr)
+			}
+			if int(calls.Load()) != tc.calls {
+				t.Errorf("%d requests, want %d", calls.Load(), tc.calls)
+			}
+			if !slices.Equal(waits, tc.waits) {
+				t.Errorf("waits %v, want %v", waits, tc.waits)
+			}
+		})
+	}
+}
