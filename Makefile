@@ -21,6 +21,7 @@ all: build
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kos_exporter ./exporter/cmd/kos_exporter
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kos_launchsim ./launchsim/cmd/kos_launchsim
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/kos_report ./report/cmd/kos_report
 
 run: build
 	SPEED='$(SPEED)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
