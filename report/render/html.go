@@ -3,6 +3,7 @@ package render
 import (
 	htmltemplate "html/template"
 	"io"
+	"strings"
 
 	"github.com/kos-ops/kos_exporter/report/table"
 )
@@ -16,13 +17,14 @@ const page = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Heading}}</title>
 <style>
-body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans KR","Noto Sans CJK KR",sans-serif;margin:0;padding:12px;color:#1b1f24;background:#f6f7f9}
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans KR","Noto Sans CJK KR",sans-serif;margin:0;padding:8px;color:#1b1f24;background:#f6f7f9}
 h1{font-size:1.05rem;margin:0 0 12px}
-section{background:#fff;border-radius:8px;padding:10px;margin-bottom:12px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+section{background:#fff;border-radius:8px;padding:8px 6px;margin-bottom:12px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h2{font-size:.95rem;margin:0 0 8px}
 .scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.85rem;font-variant-numeric:tabular-nums}
-th,td{padding:5px 6px;text-align:right;white-space:nowrap;border-bottom:1px solid #e4e7eb}
+table{border-collapse:collapse;width:100%;font-size:.8rem;font-variant-numeric:tabular-nums}
+th,td{padding:5px 3px;text-align:right;white-space:nowrap;border-bottom:1px solid #e4e7eb}
+th{white-space:normal;word-break:keep-all;vertical-align:bottom}
 th:first-child,td:first-child{text-align:left;position:sticky;left:0;background:inherit}
 thead th{font-weight:600;color:#57606a;font-size:.75rem;background:#fff}
 tbody tr{background:#fff}
@@ -76,7 +78,10 @@ func html(w io.Writer, l lang, rep table.Report) error {
 		Grids              []htmlGrid
 	}{Lang: l.code, Heading: heading(l, rep), Top: l.top, Legend: hasTable(l, rep)}
 	for _, g := range grids(l, rep) {
-		hg := htmlGrid{Title: g.title, Status: g.status.String(), Ports: g.ports, Notes: g.notes, Header: g.header}
+		hg := htmlGrid{Title: g.title, Status: g.status.String(), Ports: g.ports, Notes: g.notes}
+		for _, h := range g.header {
+			hg.Header = append(hg.Header, strings.ReplaceAll(h, "-", "\u2011")) // no line break inside "Port-in" or "11-25"
+		}
 		for i, row := range g.rows {
 			r := htmlRow{Cells: row}
 			switch {
