@@ -141,6 +141,16 @@ func TestExposition(t *testing.T) {
 	}
 }
 
+func TestEmptyResultKeepsThePage(t *testing.T) {
+	s, _, h := newTestStore(t)
+	s.Publish("activations_a", activations(map[string]float64{}), time.Millisecond)
+	s.Publish("activations_b", activations(map[string]float64{"fold7": 7}), time.Millisecond)
+	got := scrape(t, h, false) // fails on a non-200 answer
+	if !strings.Contains(got, `kos_activations_total{model="fold7"} 7`) {
+		t.Errorf("other collector's result missing:\n%s", got)
+	}
+}
+
 func TestStaleResultsVanish(t *testing.T) {
 	s, c, h := newTestStore(t)
 	s.Publish("activations_a", activations(map[string]float64{"iphone17": 1}), time.Millisecond)
