@@ -143,7 +143,8 @@ func TestExposition(t *testing.T) {
 
 func TestEmptyResultKeepsThePage(t *testing.T) {
 	s, _, h := newTestStore(t)
-	s.Publish("activations_a", activations(map[string]float64{}), time.Millisecond)
+	empty := &Result{Families: []Family{{Name: "kos_queue_depth", Help: "Queue depth.", Type: "gauge"}}}
+	s.Publish("queue", empty, time.Millisecond)
 	s.Publish("activations_b", activations(map[string]float64{"fold7": 7}), time.Millisecond)
 	got := scrape(t, h, false) // fails on a non-200 answer
 	if !strings.Contains(got, `kos_activations_total{model="fold7"} 7`) {
