@@ -1,0 +1,307 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+)
+
+var (
+	speed   = flag.String("e2e.speed", "60", "simulator speed (simulated seconds per real second)")
+	keepLog = flag.Bool("e2e.keep-logs", false, "keep the log directory even when every test passes")
+)
+
+const runbookBase = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md#"
+
+// Scenario bounds: the slowest alert (a 10 m `for:` and a 10 m window,
+// shortened) arrives in about two minutes on the 2-core CI machine.
+const (
+	scenarioTimeout = 4 * time.Minute
+	calmPeriod      = 90 * time.Second
+	settle          = 10 * time.Second // after the last expected alert: nothing else may follow
+)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := func(env, def string) string {
+		if v := os.Getenv(env); v != "" {
+			return v
+		}
+		p := filepath.Join(root, def)
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s: %v (run make e2e, or set %s)", def, err, env)
+		}
+		return p
+	}
+	// The shipped file reads ${KOS_DSN}; only its schedule is used here.
+	t.Setenv("KOS_DSN", "root@tcp(127.0.0.1:1)/kos")
+	cfg, err := config.Load(filepath.Join(root, "collectors.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	intervals := map[string]time.Duration{}
+	for _, c := range cfg.Collectors {
+		intervals[c.Name] = c.Interval
+	}
+	logDir, err := os.MkdirTemp("", "kos-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || *keepLog {
+			fmt.Printf("\nlogs, configs and data of every process: %s\n", logDir)
+			return
+		}
+		os.RemoveAll(logDir)
+	})
+	return &env{
+		root:         root,
+		exporter:     bin("KOS_E2E_EXPORTER", "bin/kos_exporter"),
+		sim:          bin("KOS_E2E_LAUNCHSIM", "bin/kos_launchsim"),
+		prometheus:   bin("KOS_E2E_PROMETHEUS", ".build/bin/prometheus"),
+		alertmanager: bin("KOS_E2E_ALERTMANAGER", ".build/bin/alertmanager"),
+		speed:        *speed,
+		logDir:       logDir,
+		rcv:          newReceiver(t),
+		intervals:    intervals,
+	}
+}
+
+// expect is one notification a scenario waits for: the alert (its name and
+// a subset of its labels) reaching each of receivers, firing or resolved.
+type expect struct {
+	alert     string
+	labels    map[string]string
+	receivers []string
+	status    string // "firing" (default) or "resolved"
+}
+
+func (x expect) String() string {
+	return fmt.Sprintf("%s%v %s at %s", x.alert, x.labels, x.wantStatus(), strings.Join(x.receivers, ", "))
+}
+
+func (x expect) wantStatus() string {
+	if x.status == "" {
+		return "firing"
+	}
+	return x.status
+}
+
+// matches reports whether n, received after since, carries the alert.
+func (x expect) matches(n notification, receiver string, since time.Time) bool {
+	if n.At.Before(since) || n.Path != receiver || n.Receiver != receiver {
+		return false
+	}
+	for _, a := range n.Alerts {
+		if a.Labels["alertname"] != x.alert || a.Status != x.wantStatus() {
+			continue
+		}
+		ok := true
+		for k, v := range x.labels {
+			ok = ok && a.Labels[k] == v
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// await waits for x at every receiver, checks the alert's runbook link,
+// and records how long it took after since.
+func (s *stack) await(ctx context.Context, t *testing.T, x expect, since time.Time, note string) time.Duration {
+	t.Helper()
+	var took time.Duration
+	got, err := s.waitFor(ctx, x.String(), func(ns []notification) bool {
+		took = 0
+		for _, r := range x.receivers {
+			i := slices.IndexFunc(ns, func(n notification) bool { return x.matches(n, r, since) })
+			if i < 0 {
+				return false
+			}
+			took = max(took, ns[i].At.Sub(since))
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range got {
+		for _, a := range n.Alerts {
+			if a.Labels["alertname"] == x.alert && a.Annotations["runbook_url"] != runbookBase+strings.ToLower(x.alert) {
+				t.Errorf("%s: runbook_url %q", x.alert, a.Annotations["runbook_url"])
+			}
+		}
+	}
+	t.Logf("%s after %s", x, took.Round(100*time.Millisecond))
+	s.e.record(result{scenario: s.name, alert: x.alert + " " + x.wantStatus(), receivers: strings.Join(x.receivers, ", "), took: took, note: note})
+	return took
+}
+
+// onlyAlerts fails when a notification of the scenario carries an alert not
+// in allowed.
+func (s *stack) onlyAlerts(t *testing.T, allowed ...string) {
+	t.Helper()
+	got, _ := s.e.rcv.since(s.name)
+	for _, n := range got {
+		for _, a := range n.Alerts {
+			if !slices.Contains(allowed, a.Labels["alertname"]) {
+				t.Errorf("unrelated alert %s %v (%s) at %s", a.Labels["alertname"], a.Labels, a.Status, n.Path)
+			}
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+const (
+	pager       = "pager"
+	contract    = "war-room-contract"
+	integration = "war-room-integration"
+	device      = "war-room-device"
+	platform    = "war-room-platform"
+)
+
+// incidentCases: each simulator incident, the alert it must raise with the
+// receivers the shipped routing sends it to, and the alerts the same
+// incident may legitimately raise too.
+var incidentCases = []struct {
+	incident string
+	want     expect
+	related  []string
+}{
+	{"kait_lag",
+		expect{alert: "KOSInsuranceSyncLag", labels: map[string]string{"leg": "kait", "part": "device", "severity": "critical"}, receivers: []string{pager, device}},
+		[]string{"KOSAgencyErrorRatioHigh", "KOSAgencyLatencyHigh", "KOSSkipSwitchOn", "KOSSkipSwitchOnTooLong"}},
+	{"sgi_errors",
+		expect{alert: "KOSAgencyErrorRatioHigh", labels: map[string]string{"agency": "sgi", "part": "integration", "severity": "critical"}, receivers: []string{pager, integration}},
+		[]string{"KOSErrorQueueGrowing", "KOSErrorQueueGivingUp"}},
+	{"queue_backlog",
+		expect{alert: "KOSWaitQueueBacklog", labels: map[string]string{"part": "device", "severity": "critical"}, receivers: []string{pager, device}},
+		[]string{"KOSWaitQueueBelowThresholdWaiting"}},
+	{"ota_delay",
+		expect{alert: "KOSOTAUpdatesDelayed", labels: map[string]string{"part": "device", "severity": "critical"}, receivers: []string{pager, device}},
+		nil},
+	{"mnp_message_failures",
+		expect{alert: "KOSMNPOpeningMessageFailures", labels: map[string]string{"part": "contract", "severity": "critical"}, receivers: []string{pager, contract}},
+		[]string{"KOSErrorQueueGrowing", "KOSErrorQueueGivingUp"}},
+	{"error_queue_growth",
+		expect{alert: "KOSErrorQueueReprocessingFailing", labels: map[string]string{"part": "platform", "severity": "warning"}, receivers: []string{platform}},
+		[]string{"KOSErrorQueueGrowing", "KOSErrorQueueGivingUp"}},
+	{"activation_stall",
+		expect{alert: "KOSActivationsStalled", labels: map[string]string{"part": "contract", "severity": "critical"}, receivers: []string{pager, contract}},
+		[]string{"KOSPortInStalled"}},
+}
+
+func TestE2E(t *testing.T) {
+	e := newEnv(t)
+	t.Cleanup(func() { e.printSummary() })
+	t.Cleanup(func() {
+		for _, err := range e.rcv.decodeErrors() {
+			t.Errorf("receiver: undecodable notification %s", err)
+		}
+	})
+
+	t.Run("calm", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
+		defer cancel()
+		s := startStack(ctx, t, e, "calm", stackOpts{})
+		sleep(ctx, calmPeriod)
+		if err := s.alive(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.rcv.since(s.name); len(got) > 0 {
+			t.Errorf("calm launch day: %d notifications, want none:%s", len(got), describe(got))
+		}
+		firing, err := s.query(0, `ALERTS{alertstate="firing"}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range firing {
+			t.Errorf("calm launch day: firing %v", a.Metric)
+		}
+		e.record(result{scenario: "calm", alert: "(none)", receivers: "(none)", took: calmPeriod, note: "no notification, no firing alert"})
+	})
+
+	for _, c := range incidentCases {
+		t.Run(c.incident, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
+			defer cancel()
+			s := startStack(ctx, t, e, c.incident, stackOpts{})
+			t0 := time.Now()
+			if err := s.post("/incidents/" + c.incident); err != nil {
+				t.Fatal(err)
+			}
+			s.await(ctx, t, c.want, t0, "from injection")
+			if c.incident == "kait_lag" {
+				kaitSwitch(ctx, t, s)
+			}
+			sleep(ctx, settle)
+			s.onlyAlerts(t, append(c.related, c.want.alert)...)
+		})
+	}
+
+	t.Run("database_gone", func(t *testing.T) {
+		t.Parallel()
+		databaseGone(t, e)
+	})
+	t.Run("ha", func(t *testing.T) {
+		t.Parallel()
+		highAvailability(t, e)
+	})
+}
+
+// kaitSwitch continues the kait_lag scenario as on the real day: the SKIP
+// switch clears the lag, and a switch left on is called out.
+func kaitSwitch(ctx context.Context, t *testing.T, s *stack) {
+	t.Helper()
+	t1 := time.Now()
+	if err := s.post("/switches/kait_insurance_precheck_skip?on=true"); err != nil {
+		t.Fatal(err)
+	}
+	sw := map[string]string{"switch": "kait_insurance_precheck_skip", "part": "device"}
+	s.await(ctx, t, expect{alert: "KOSInsuranceSyncLag", labels: map[string]string{"leg": "kait"}, receivers: []string{pager, device}, status: "resolved"}, t1, "from switch on")
+	s.await(ctx, t, expect{alert: "KOSSkipSwitchOn", labels: with(sw, "severity", "info"), receivers: []string{device}}, t1, "from switch on")
+	s.await(ctx, t, expect{alert: "KOSSkipSwitchOnTooLong", labels: with(sw, "severity", "warning"), receivers: []string{device}}, t1, "from switch on (reminder after 30 s in e2e)")
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	out := map[string]string{k: v}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (e *env) printSummary() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	slices.SortFunc(e.results, func(a, b result) int { return strings.Compare(a.scenario, b.scenario) })
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| scenario | alert | receivers | time | note |\n|---|---|---|---|---|\n")
+	for _, r := range e.results {
+		fmt.Fprintf(&b, "| %s | %s | %s | %.1f s | %s |\n", r.scenario, r.alert, r.receivers, r.took.Seconds(), r.note)
+	}
+	fmt.Print(b.String())
+}
