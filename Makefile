@@ -14,7 +14,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config rules-test bench clean
+.PHONY: all build run test test-go vet check-config rules-test bench e2e fuzz-short clean
 
 all: build
 
@@ -56,6 +56,18 @@ rules-test:
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
 	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
+
+# End to end (docs/e2e.md): simulator, exporter, real Prometheus and
+# Alertmanager on loopback; the two servers are built once into .build/bin.
+e2e: build
+	./e2e/getbins.sh .build/bin
+	$(GO) test -tags e2e -count=1 -v -timeout 9m -parallel 16 ./e2e
+
+# The fuzz targets briefly (CI); longer by hand: make fuzz-short FUZZTIME=10m
+FUZZTIME ?= 10s
+fuzz-short:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./exporter/config
+	$(GO) test -run '^$$' -fuzz '^FuzzMapperAdd$$' -fuzztime $(FUZZTIME) ./exporter/sqlrun
 
 clean:
 	rm -rf $(BIN)

@@ -29,6 +29,7 @@ const (
 	scenarioTimeout = 4 * time.Minute
 	calmPeriod      = 90 * time.Second
 	settle          = 10 * time.Second // after the last expected alert: nothing else may follow
+	warmup          = 60 * time.Second // simulated day running before Prometheus starts
 )
 
 func newEnv(t *testing.T) *env {
@@ -269,6 +270,10 @@ func TestE2E(t *testing.T) {
 	t.Run("ha", func(t *testing.T) {
 		t.Parallel()
 		highAvailability(t, e)
+	})
+	t.Run("mariadb_faults", func(t *testing.T) {
+		t.Parallel()
+		mariadbFaults(t, e)
 	})
 }
 

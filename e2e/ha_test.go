@@ -5,7 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -91,5 +90,3 @@ func (s *stack) exactlyOnce(t *testing.T, alert string) {
 		}
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
