@@ -161,12 +161,8 @@ func merge(parts [][]*dto.MetricFamily) []*dto.MetricFamily {
 		}
 	}
 	names := make([]string, 0, len(byName))
-	for name, f := range byName {
-		// A query that returned no rows leaves an empty family, which the
-		// encoders reject: it would fail the whole page.
-		if len(f.Metric) > 0 {
-			names = append(names, name)
-		}
+	for name := range byName {
+		names = append(names, name)
 	}
 	slices.Sort(names)
 	out := make([]*dto.MetricFamily, len(names))

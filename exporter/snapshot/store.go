@@ -253,6 +253,11 @@ var dtoTypes = map[string]dto.MetricType{
 func toDTO(families []Family) ([]*dto.MetricFamily, error) {
 	out := make([]*dto.MetricFamily, 0, len(families))
 	for _, f := range families {
+		if len(f.Metrics) == 0 {
+			// A query that returned no rows: the encoders reject an empty
+			// family, which would fail the whole page.
+			continue
+		}
 		typ, ok := dtoTypes[f.Type]
 		if !ok {
 			return nil, fmt.Errorf("metric %q: unknown type %q", f.Name, f.Type)
