@@ -9,15 +9,21 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/model"
 )
 
 // The shipped rules watch a launch day over minutes; the run is compressed
 // by rewriting a temporary copy (docs/e2e.md). The promtool unit tests in
 // rules/tests cover the shipped durations and thresholds.
-const forDivisor = 20 // every `for:` becomes 1/20 of the shipped one
+//
+// Every `for:` and every range window (but the hourly table's [1h]) shrinks
+// by the same factor, so each alert keeps the shipped ratio between how long
+// it waits and what it averages over: a `for:` shorter than its window
+// would fire on the window's edges (a ratio of the last few calls while
+// traffic drains away).
+const timeDivisor = 5
 
-// windows: range selectors shortened 5×; wide enough for several runs of a
-// 15 s collector. [1h] (hourly table) stays.
 var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]"}
 
 // thresholds: ages that grow in real seconds during an incident, set at
@@ -62,7 +68,7 @@ func shorten(s string, withThresholds bool) (string, error) {
 			err = fmt.Errorf("for: %w", perr)
 			return m
 		}
-		return sub[1] + (d / forDivisor).String()
+		return sub[1] + model.Duration(d/timeDivisor).String()
 	})
 	for from, to := range windows {
 		s = strings.ReplaceAll(s, from, to)

@@ -91,7 +91,6 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	for _, i := range o.incidents {
 		simArgs = append(simArgs, "--incident", i)
 	}
-	simStart := time.Now()
 	s.sim = startProc(t, s.dir, "kos_launchsim", e.sim, nil, simArgs...)
 	must(waitTCP(ctx, s.sim, s.simAddr))
 	must(waitReady(ctx, s.sim, "http://"+s.adminAddr+"/incidents"))
@@ -133,11 +132,6 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	for i, addr := range s.amAddrs {
 		must(waitReady(ctx, s.ams[i], "http://"+addr+"/-/ready"))
 	}
-
-	// The day starts with an empty wait queue that fills for about a minute
-	// (served/joined below 0.5): the shipped 10 m `for:` rides that out, the
-	// shortened one would not, so Prometheus starts after it.
-	sleep(ctx, warmup-time.Since(simStart))
 
 	rulesDir := filepath.Join(s.dir, "rules")
 	must(os.MkdirAll(rulesDir, 0o755))
