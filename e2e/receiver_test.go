@@ -36,11 +36,10 @@ type notification struct {
 type receiver struct {
 	URL string
 
-	mu    sync.Mutex
-	got   []notification
-	wake  chan struct{} // closed and replaced on every notification
-	errs  []string
-	close func()
+	mu   sync.Mutex
+	got  []notification
+	wake chan struct{} // closed and replaced on every notification
+	errs []string
 }
 
 func newReceiver(t testing.TB) *receiver {
