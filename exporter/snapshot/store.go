@@ -27,6 +27,20 @@ const (
 // Reasons lists every failure reason so counters start at zero.
 var Reasons = []string{ReasonConnect, ReasonTimeout, ReasonSQL, ReasonScan, ReasonColumns, ReasonCardinality}
 
+// Reasons a value was dropped or altered, reported in self-metrics.
+const (
+	SkipNullValue       = "null_value"       // value column NULL: that sample is dropped
+	SkipNonNumeric      = "non_numeric"      // value not parseable as a number: sample dropped
+	SkipNegativeCounter = "negative_counter" // counter (or bucket count) below zero: sample dropped
+	SkipNullLabel       = "null_label"       // label column NULL: label value becomes "" (series kept)
+	SkipInvalidLabel    = "invalid_label"    // label value not valid UTF-8: row dropped for that metric
+	SkipDuplicate       = "duplicate"        // label set already produced in this run: later row dropped
+	SkipBadBucket       = "bad_bucket"       // histogram bucket bound NULL, unparsable or not declared
+)
+
+// SkipReasons lists every skip reason so counters start at zero.
+var SkipReasons = []string{SkipNullValue, SkipNonNumeric, SkipNegativeCounter, SkipNullLabel, SkipInvalidLabel, SkipDuplicate, SkipBadBucket}
+
 // CollectorInfo declares one configured collector.
 type CollectorInfo struct {
 	Name      string
@@ -125,6 +139,9 @@ func (s *Store) SetCollectors(infos []CollectorInfo) {
 			st = &collectorState{}
 			for _, r := range Reasons {
 				s.errors.WithLabelValues(in.Name, in.Target, r)
+			}
+			for _, r := range SkipReasons {
+				s.skipped.WithLabelValues(in.Name, in.Target, r)
 			}
 			s.runs.WithLabelValues(in.Name, in.Target)
 		}

@@ -19,17 +19,6 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 )
 
-// Reasons a value was dropped or altered, reported in self-metrics.
-const (
-	SkipNullValue       = "null_value"       // value column NULL: that sample is dropped
-	SkipNonNumeric      = "non_numeric"      // value not parseable as a number: sample dropped
-	SkipNegativeCounter = "negative_counter" // counter (or bucket count) below zero: sample dropped
-	SkipNullLabel       = "null_label"       // label column NULL: label value becomes "" (series kept)
-	SkipInvalidLabel    = "invalid_label"    // label value not valid UTF-8: row dropped for that metric
-	SkipDuplicate       = "duplicate"        // label set already produced in this run: later row dropped
-	SkipBadBucket       = "bad_bucket"       // histogram bucket bound NULL, unparsable or not declared
-)
-
 // Skip identifies what was dropped or altered: the metric, the column that
 // caused it and one of the Skip* reasons. For duplicates the column is the
 // value column (the bucket column for histograms).
@@ -323,11 +312,11 @@ func (l *labelSet) build(m *Mapper, row []any) bool {
 	m.key = m.key[:0]
 	for i, c := range l.cols {
 		if row[c] == nil {
-			m.skip(l.metric, l.names[i], SkipNullLabel)
+			m.skip(l.metric, l.names[i], snapshot.SkipNullLabel)
 		} else {
 			var ok bool
 			if m.key, ok = appendLabel(m.key, row[c]); !ok {
-				m.skip(l.metric, l.names[i], SkipInvalidLabel)
+				m.skip(l.metric, l.names[i], snapshot.SkipInvalidLabel)
 				return false
 			}
 		}
@@ -373,7 +362,7 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 			m.key = append(m.key[:base], vc.name...)
 		}
 		if _, dup := f.seen[string(m.key)]; dup {
-			m.skip(f.name, vc.name, SkipDuplicate)
+			m.skip(f.name, vc.name, snapshot.SkipDuplicate)
 			continue
 		}
 		if err := m.reserve(1); err != nil {
@@ -398,14 +387,14 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 
 func (f *scalarFamily) sample(v any) (float64, string) {
 	if v == nil {
-		return 0, SkipNullValue
+		return 0, snapshot.SkipNullValue
 	}
 	x, ok := number(v)
 	switch {
 	case !ok:
-		return 0, SkipNonNumeric
+		return 0, snapshot.SkipNonNumeric
 	case f.valueType == prometheus.CounterValue && x < 0:
-		return 0, SkipNegativeCounter
+		return 0, snapshot.SkipNegativeCounter
 	}
 	return x, ""
 }
@@ -435,7 +424,7 @@ func (f *histogramFamily) add(m *Mapper, row []any) error {
 	}
 	b, ok := f.bucketIndex(row[f.bucket.index])
 	if !ok {
-		m.skip(f.name, f.bucket.name, SkipBadBucket)
+		m.skip(f.name, f.bucket.name, snapshot.SkipBadBucket)
 		return nil
 	}
 	n, reason := bucketCount(row[f.count.index])
@@ -444,19 +433,19 @@ func (f *histogramFamily) add(m *Mapper, row []any) error {
 		return nil
 	}
 	if row[f.sum.index] == nil {
-		m.skip(f.name, f.sum.name, SkipNullValue)
+		m.skip(f.name, f.sum.name, snapshot.SkipNullValue)
 		return nil
 	}
 	sum, ok := number(row[f.sum.index])
 	if !ok {
-		m.skip(f.name, f.sum.name, SkipNonNumeric)
+		m.skip(f.name, f.sum.name, snapshot.SkipNonNumeric)
 		return nil
 	}
 
 	s, found := f.series[string(m.key)]
 	switch {
 	case found && s.seen[b]:
-		m.skip(f.name, f.bucket.name, SkipDuplicate)
+		m.skip(f.name, f.bucket.name, snapshot.SkipDuplicate)
 		return nil
 	case !found:
 		// Buckets, +Inf, sum and count.
@@ -517,16 +506,16 @@ func (f *histogramFamily) finish(m *Mapper) error {
 // to maxCount.
 func bucketCount(v any) (uint64, string) {
 	if v == nil {
-		return 0, SkipNullValue
+		return 0, snapshot.SkipNullValue
 	}
 	x, ok := number(v)
 	switch {
 	case !ok:
-		return 0, SkipNonNumeric
+		return 0, snapshot.SkipNonNumeric
 	case x < 0:
-		return 0, SkipNegativeCounter
+		return 0, snapshot.SkipNegativeCounter
 	case x != math.Trunc(x) || x > maxCount: // NaN fails the first test
-		return 0, SkipNonNumeric
+		return 0, snapshot.SkipNonNumeric
 	}
 	return uint64(x), ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 )
 
 // txt is how the MySQL text protocol delivers every column.
@@ -155,7 +156,7 @@ kos_activations_total{model="x2"} 0
 kos_activations_total{model="x3"} 4
 `,
 			series:  1,
-			skipped: map[Skip]int{{"kos_activations_total", "n", SkipNegativeCounter}: 2},
+			skipped: map[Skip]int{{"kos_activations_total", "n", snapshot.SkipNegativeCounter}: 2},
 		},
 		{
 			name:    "negative gauge kept",
@@ -185,7 +186,7 @@ kos_agency_calls_total{agency="A",result="error"} 2
 kos_agency_calls_total{agency="B",result="error"} 1
 `,
 			series:  3,
-			skipped: map[Skip]int{{"kos_agency_calls_total", "ok", SkipNullValue}: 1},
+			skipped: map[Skip]int{{"kos_agency_calls_total", "ok", snapshot.SkipNullValue}: 1},
 		},
 		{
 			name:    "values duplicate is per value column",
@@ -203,8 +204,8 @@ kos_agency_calls_total{agency="A",result="error"} 2
 `,
 			series: 2,
 			skipped: map[Skip]int{
-				{"kos_agency_calls_total", "ok", SkipNullValue}:    1,
-				{"kos_agency_calls_total", "error", SkipDuplicate}: 1,
+				{"kos_agency_calls_total", "ok", snapshot.SkipNullValue}:    1,
+				{"kos_agency_calls_total", "error", snapshot.SkipDuplicate}: 1,
 			},
 		},
 		{
@@ -314,7 +315,7 @@ kos_agency_call_duration_seconds_sum{agency="A"} 2
 kos_agency_call_duration_seconds_count{agency="A"} 4
 `,
 			series:  6,
-			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", SkipBadBucket}: 5},
+			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", snapshot.SkipBadBucket}: 5},
 		},
 		{
 			name:    "histogram duplicate bucket row",
@@ -337,7 +338,7 @@ kos_agency_call_duration_seconds_sum{agency="A"} 2.0625
 kos_agency_call_duration_seconds_count{agency="A"} 2
 `,
 			series:  6,
-			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", SkipDuplicate}: 2},
+			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", snapshot.SkipDuplicate}: 2},
 		},
 		{
 			name:    "histogram bad counts and sums",
@@ -366,11 +367,11 @@ kos_agency_call_duration_seconds_count{agency="A"} 2
 `,
 			series: 6,
 			skipped: map[Skip]int{
-				{"kos_agency_call_duration_seconds", "n", SkipNullValue}:       1,
-				{"kos_agency_call_duration_seconds", "s", SkipNullValue}:       1,
-				{"kos_agency_call_duration_seconds", "n", SkipNonNumeric}:      4,
-				{"kos_agency_call_duration_seconds", "n", SkipNegativeCounter}: 1,
-				{"kos_agency_call_duration_seconds", "s", SkipNonNumeric}:      1,
+				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNullValue}:       1,
+				{"kos_agency_call_duration_seconds", "s", snapshot.SkipNullValue}:       1,
+				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNonNumeric}:      4,
+				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNegativeCounter}: 1,
+				{"kos_agency_call_duration_seconds", "s", snapshot.SkipNonNumeric}:      1,
 			},
 		},
 		{
@@ -402,8 +403,8 @@ kos_stock_units{kind="",model="x1",part="contract"} 2
 `,
 			series: 2,
 			skipped: map[Skip]int{
-				{"kos_stock_units", "model", SkipNullLabel}: 1,
-				{"kos_stock_units", "kind", SkipNullLabel}:  1,
+				{"kos_stock_units", "model", snapshot.SkipNullLabel}: 1,
+				{"kos_stock_units", "kind", snapshot.SkipNullLabel}:  1,
 			},
 		},
 		{
@@ -422,8 +423,8 @@ kos_stock_units{kind="ok",model="x1",part="contract"} 2
 `,
 			series: 1,
 			skipped: map[Skip]int{
-				{"kos_stock_units", "model", SkipInvalidLabel}: 1,
-				{"kos_stock_units", "kind", SkipInvalidLabel}:  1,
+				{"kos_stock_units", "model", snapshot.SkipInvalidLabel}: 1,
+				{"kos_stock_units", "kind", snapshot.SkipInvalidLabel}:  1,
 			},
 		},
 		{
@@ -443,7 +444,7 @@ kos_stock_units{kind="new",model="x1",part="contract"} 1
 kos_stock_units{kind="port",model="x1",part="contract"} 4
 `,
 			series:  2,
-			skipped: map[Skip]int{{"kos_stock_units", "n", SkipDuplicate}: 2},
+			skipped: map[Skip]int{{"kos_stock_units", "n", snapshot.SkipDuplicate}: 2},
 		},
 		{
 			name:    "duplicate after a dropped sample is the first",
@@ -456,7 +457,7 @@ kos_stock_units{kind="port",model="x1",part="contract"} 4
 kos_stock_units{kind="new",model="x1",part="contract"} 5
 `,
 			series:  1,
-			skipped: map[Skip]int{{"kos_stock_units", "n", SkipNullValue}: 1},
+			skipped: map[Skip]int{{"kos_stock_units", "n", snapshot.SkipNullValue}: 1},
 		},
 		{
 			name:    "label boundaries are not ambiguous",
@@ -492,8 +493,8 @@ kos_activations_total{model="g"} 1
 `,
 			series: 1,
 			skipped: map[Skip]int{
-				{"kos_activations_total", "n", SkipNullValue}:  1,
-				{"kos_activations_total", "n", SkipNonNumeric}: 5,
+				{"kos_activations_total", "n", snapshot.SkipNullValue}:  1,
+				{"kos_activations_total", "n", snapshot.SkipNonNumeric}: 5,
 			},
 		},
 		{
@@ -528,7 +529,7 @@ kos_agency_calls_total{agency="B",result="ok"} 5
 kos_agency_calls_total{agency="B",result="error"} 0
 `,
 			series:  5,
-			skipped: map[Skip]int{{"kos_activations_total", "n", SkipDuplicate}: 1},
+			skipped: map[Skip]int{{"kos_activations_total", "n", snapshot.SkipDuplicate}: 1},
 		},
 		{
 			name:    "no rows",

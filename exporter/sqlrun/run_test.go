@@ -102,15 +102,15 @@ kos_activations{model="iphone17"} 120
 		t.Error(err)
 	}
 	wantSkips := map[Skip]int{
-		{Metric: "kos_activations", Column: "model", Reason: SkipNullLabel}: 1,
-		{Metric: "kos_activations", Column: "n", Reason: SkipNullValue}:     1,
+		{Metric: "kos_activations", Column: "model", Reason: snapshot.SkipNullLabel}: 1,
+		{Metric: "kos_activations", Column: "n", Reason: snapshot.SkipNullValue}:     1,
 	}
 	for k, v := range wantSkips {
 		if m.Skipped[k] != v {
 			t.Errorf("skipped %+v = %d, want %d (all: %v)", k, m.Skipped[k], v, m.Skipped)
 		}
 	}
-	if got := m.Result().Skipped; got[SkipNullLabel] != 1 || got[SkipNullValue] != 1 {
+	if got := m.Result().Skipped; got[snapshot.SkipNullLabel] != 1 || got[snapshot.SkipNullValue] != 1 {
 		t.Errorf("Result().Skipped = %v", got)
 	}
 }
