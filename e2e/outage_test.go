@@ -26,6 +26,7 @@ func databaseGone(t *testing.T, e *env) {
 
 	// While data and an alert are there: every dashboard query has data.
 	dashboardsReturnData(t, s)
+	reportAgainstPrometheus(t, s)
 
 	t1 := time.Now()
 	s.sim.stop()
