@@ -14,12 +14,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
@@ -29,6 +26,7 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 	"github.com/kos-ops/kos_exporter/exporter/web"
+	"github.com/kos-ops/kos_exporter/internal/cli"
 )
 
 const defaultListenAddress = ":9847"
@@ -41,26 +39,14 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := kingpin.New("kos_exporter", "Prometheus exporter for launch-day war-room metrics from SQL collectors.")
+	app := cli.New("kos_exporter", "Prometheus exporter for launch-day war-room metrics from SQL collectors.", stdout, stderr)
 	configFile := app.Flag("config.file", "Collectors configuration file.").Default("collectors.yaml").String()
 	configCheck := app.Flag("config.check", "Validate the configuration file, print every problem and exit (0 when valid).").Bool()
-	webFlags := kingpinflag.AddFlags(app, defaultListenAddress)
-	logConfig := &promslog.Config{Writer: stderr}
-	promslogflag.AddFlags(app, logConfig)
-	app.Version(version.Print("kos_exporter"))
-	app.HelpFlag.Short('h')
-	app.UsageWriter(stdout)
-	app.ErrorWriter(stderr)
-	exited := -1
-	app.Terminate(func(code int) { exited = code })
-	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "kos_exporter: %v\n", err)
-		return 2
+	webFlags := kingpinflag.AddFlags(app.Application, defaultListenAddress)
+	if code, done := app.Parse(args); done {
+		return code
 	}
-	if exited >= 0 { // --help or --version
-		return exited
-	}
-	logger := promslog.New(logConfig)
+	logger := app.Logger()
 	sqlrun.RouteDriverLog(logger)
 
 	if *configCheck {

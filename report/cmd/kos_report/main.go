@@ -17,11 +17,9 @@ import (
 	"time"
 	_ "time/tzdata" // --tz works on hosts without a zoneinfo database
 
-	"github.com/alecthomas/kingpin/v2"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 	"github.com/prometheus/common/version"
 
+	"github.com/kos-ops/kos_exporter/internal/cli"
 	"github.com/kos-ops/kos_exporter/report/query"
 	"github.com/kos-ops/kos_exporter/report/render"
 	"github.com/kos-ops/kos_exporter/report/retry"
@@ -34,9 +32,9 @@ import (
 // Exit codes.
 const (
 	exitOK         = 0
-	exitFailed     = 1 // webhook or state file failed
-	exitUsage      = 2 // bad flags
-	exitPrometheus = 3 // Prometheus unreachable or its answer unusable
+	exitFailed     = 1             // webhook or state file failed
+	exitUsage      = cli.ExitUsage // bad flags
+	exitPrometheus = 3             // Prometheus unreachable or its answer unusable
 )
 
 func main() {
@@ -54,7 +52,7 @@ type options struct {
 
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock schedule.Clock) int {
-	app := kingpin.New("kos_report", "Hourly results table (실적표) of kos_exporter's metrics, read from Prometheus.")
+	app := cli.New("kos_report", "Hourly results table (실적표) of kos_exporter's metrics, read from Prometheus.", stdout, stderr)
 	var o options
 	app.Flag("prometheus.url", "Prometheus base URL (it must load rules/recording.yaml).").Default("http://localhost:9090").StringVar(&o.promURL)
 	app.Flag("hour", `Local hour to report: "last" (the last finished hour), "HH" (today), or "YYYY-MM-DDTHH".`).Default("last").StringVar(&o.hour)
@@ -71,20 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock sch
 	app.Flag("webhook.timeout", "Timeout of each webhook request.").Default("10s").DurationVar(&o.webhookTimeout)
 	app.Flag("webhook.attempts", "Webhook attempts per hour (backoff 1s doubling, at most 1m).").Default("6").IntVar(&o.webhookAttempts)
 	app.Flag("state.file", "With --every: file remembering the last hour sent.").Default("kos_report.state.json").StringVar(&o.stateFile)
-	logConfig := &promslog.Config{Writer: stderr}
-	promslogflag.AddFlags(app, logConfig)
-	app.Version(version.Print("kos_report"))
-	app.HelpFlag.Short('h')
-	app.UsageWriter(stdout)
-	app.ErrorWriter(stderr)
-	exited := -1
-	app.Terminate(func(code int) { exited = code })
-	if _, err := app.Parse(args); err != nil {
-		fmt.Fprintf(stderr, "kos_report: %v (see --help)\n", err)
-		return exitUsage
-	}
-	if exited >= 0 { // --help or --version
-		return exited
+	if code, done := app.Parse(args); done {
+		return code
 	}
 	loc, err := o.check()
 	if err != nil {
@@ -96,7 +82,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock sch
 		fmt.Fprintf(stderr, "kos_report: %v\n", err)
 		return exitUsage
 	}
-	logger := promslog.New(logConfig)
+	logger := app.Logger()
 	if o.every > 0 {
 		return every(ctx, o, loc, client, clock, logger)
 	}
