@@ -386,6 +386,12 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 }
 
 func (f *scalarFamily) sample(v any) (float64, string) {
+	return sampleValue(v, f.valueType == prometheus.CounterValue)
+}
+
+// sampleValue converts a value column, or names the skip reason: NULL, not
+// a number, or below zero where only counts make sense.
+func sampleValue(v any, nonNegative bool) (float64, string) {
 	if v == nil {
 		return 0, snapshot.SkipNullValue
 	}
@@ -393,7 +399,7 @@ func (f *scalarFamily) sample(v any) (float64, string) {
 	switch {
 	case !ok:
 		return 0, snapshot.SkipNonNumeric
-	case f.valueType == prometheus.CounterValue && x < 0:
+	case nonNegative && x < 0:
 		return 0, snapshot.SkipNegativeCounter
 	}
 	return x, ""
@@ -505,15 +511,10 @@ func (f *histogramFamily) finish(m *Mapper) error {
 // bucketCount converts a bucket's observation count: a whole number from 0
 // to maxCount.
 func bucketCount(v any) (uint64, string) {
-	if v == nil {
-		return 0, snapshot.SkipNullValue
-	}
-	x, ok := number(v)
+	x, reason := sampleValue(v, true)
 	switch {
-	case !ok:
-		return 0, snapshot.SkipNonNumeric
-	case x < 0:
-		return 0, snapshot.SkipNegativeCounter
+	case reason != "":
+		return 0, reason
 	case x != math.Trunc(x) || x > maxCount: // NaN fails the first test
 		return 0, snapshot.SkipNonNumeric
 	}
