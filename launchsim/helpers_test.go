@@ -100,31 +100,7 @@ func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *sqlrun.Mapped {
 		t.Fatalf("collector %s: %v", c.Name, err)
 	}
 	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapper, err := sqlrun.NewMapper(c, cols)
-	if err != nil {
-		t.Fatalf("collector %s: %v", c.Name, err)
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatalf("collector %s: %v", c.Name, err)
-		}
-		if err := mapper.Add(vals); err != nil {
-			t.Fatalf("collector %s: %v", c.Name, err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("collector %s: %v", c.Name, err)
-	}
-	mapped, err := mapper.Finish()
+	mapped, err := sqlrun.MapRows(context.Background(), c, rows)
 	if err != nil {
 		t.Fatalf("collector %s: %v", c.Name, err)
 	}

@@ -59,6 +59,13 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 		return nil, classify(ctx, "running the query", err, true)
 	}
 	defer rows.Close()
+	return MapRows(ctx, c, rows)
+}
+
+// MapRows reads every row of a collector's query and maps it onto the
+// collector's metrics. ctx is the query's context, to tell timeouts apart.
+// Errors are *RunError.
+func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped, error) {
 	columns, err := rows.Columns()
 	if err != nil {
 		return nil, classify(ctx, "reading the columns", err, true)
