@@ -38,6 +38,7 @@ check-config: build
 test: vet check-config test-go rules-test
 
 test-go:
+	@echo "test-go: unit and integration tests with -race (the first build on a fresh machine takes several minutes)"
 	$(GO) test -race -count=1 ./...
 
 # Alerting bundle (rules/, docs/runbooks.md): promtool and amtool are pinned
@@ -48,6 +49,7 @@ PROMTOOL  := $(GO) tool -modfile=$(TOOLS_MOD) promtool
 AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
 
 rules-test:
+	@echo "rules-test: go tool builds promtool and amtool ($(TOOLS_MOD)) first: about 10 min on 2 cores on a fresh machine, seconds once cached"
 	$(PROMTOOL) check rules rules/*.yaml
 	$(PROMTOOL) test rules rules/tests/*.test.yaml
 	$(AMTOOL) check-config rules/alertmanager.yml

@@ -54,6 +54,8 @@ apt_fallback() {
 }
 
 start=$(date +%s)
+echo "getbins: building prometheus and alertmanager (pinned in $mod) into $out for the end-to-end run:" \
+	"about 10 min on 2 cores the first time, cached after" >&2
 if ! build; then
 	apt_fallback || { echo "getbins: no prometheus/alertmanager" >&2; exit 1; }
 fi
