@@ -8,6 +8,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -15,11 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alecthomas/kingpin/v2"
 	"github.com/go-sql-driver/mysql"
-	"github.com/prometheus/common/promslog"
-	promslogflag "github.com/prometheus/common/promslog/flag"
 
+	"github.com/kos-ops/kos_exporter/internal/cli"
 	"github.com/kos-ops/kos_exporter/internal/memsql"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/launchsim/admin"
@@ -27,14 +27,14 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "kos_launchsim:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) error {
-	app := kingpin.New("kos_launchsim", "Simulates a carrier's launch day in the KOS reference schema.")
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := cli.New("kos_launchsim", "Simulates a carrier's launch day in the KOS reference schema.", stdout, stderr)
 	var (
 		listen    = app.Flag("listen", "Address of the in-process MySQL-protocol server (database kos, user root, no password); unused with --mysql.dsn.").Default("127.0.0.1:3307").String()
 		dsn       = app.Flag("mysql.dsn", "Write into this existing MySQL/MariaDB database instead (go-sql-driver DSN); missing tables are created.").Envar("KOS_LAUNCHSIM_DSN").String()
@@ -46,39 +46,56 @@ func run(args []string) error {
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
 		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
 	)
-	logCfg := &promslog.Config{}
-	promslogflag.AddFlags(app, logCfg)
-	if _, err := app.Parse(args); err != nil {
-		return err
+	if code, done := app.Parse(args); done {
+		return code
 	}
-	logger := promslog.New(logCfg)
+	logger := app.Logger()
+	if err := simulate(ctx, logger, options{listen: *listen, dsn: *dsn, speed: *speed, seed: *seed, daily: *daily,
+		retention: *retention, incidents: *incidents, switches: *switches, adminAddr: *adminAddr}); err != nil {
+		fmt.Fprintln(stderr, "kos_launchsim:", err)
+		return 1
+	}
+	return 0
+}
 
-	opt := launchsim.Options{Seed: *seed, Speed: *speed, DailyActivations: *daily, Retention: *retention, Logger: logger}
-	for _, spec := range *incidents {
+// options are the command's flags.
+type options struct {
+	listen, dsn, adminAddr string
+	speed                  float64
+	seed                   uint64
+	daily                  int
+	retention              time.Duration
+	incidents, switches    []string
+}
+
+// simulate serves or fills the database and runs the day until ctx ends.
+func simulate(ctx context.Context, logger *slog.Logger, o options) error {
+	opt := launchsim.Options{Seed: o.seed, Speed: o.speed, DailyActivations: o.daily, Retention: o.retention, Logger: logger}
+	for _, spec := range o.incidents {
 		a, err := launchsim.ParseIncident(spec)
 		if err != nil {
 			return fmt.Errorf("--incident: %w", err)
 		}
 		opt.Schedule = append(opt.Schedule, a)
 	}
-	for _, spec := range *switches {
+	for _, spec := range o.switches {
 		a, err := launchsim.ParseSwitch(spec)
 		if err != nil {
 			return fmt.Errorf("--switch: %w", err)
 		}
 		opt.Schedule = append(opt.Schedule, a)
 	}
-	if *speed <= 0 || *daily <= 0 || *retention <= 0 {
+	if o.speed <= 0 || o.daily <= 0 || o.retention <= 0 {
 		return errors.New("--speed, --activations.daily and --retention must be positive")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
-	target := *dsn
+	target := o.dsn
 	if target == "" {
 		opt.Schema = schema.PrimaryKeysOnly
-		srv, err := memsql.Start(*listen, "kos")
+		srv, err := memsql.Start(o.listen, "kos")
 		if err != nil {
 			return err
 		}
@@ -96,8 +113,8 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	if *adminAddr != "" {
-		srv := &http.Server{Addr: *adminAddr, Handler: admin.Handler(sim), ReadHeaderTimeout: 5 * time.Second}
+	if o.adminAddr != "" {
+		srv := &http.Server{Addr: o.adminAddr, Handler: admin.Handler(sim), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
 			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				logger.Error("admin API stopped", "err", err)
@@ -105,9 +122,9 @@ func run(args []string) error {
 			}
 		}()
 		defer shutdown(srv)
-		logger.Info("admin API", "addr", *adminAddr)
+		logger.Info("admin API", "addr", o.adminAddr)
 	}
-	logger.Info("launch day started", "speed", *speed, "seed", *seed, "activations_per_day", *daily)
+	logger.Info("launch day started", "speed", o.speed, "seed", o.seed, "activations_per_day", o.daily)
 	return sim.Run(ctx)
 }
 
@@ -116,7 +133,8 @@ func run(args []string) error {
 func openDB(dsn string) (*sql.DB, error) {
 	cfg, err := mysql.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("--mysql.dsn: %w", err)
+		// The driver's message can quote parts of the DSN, password included.
+		return nil, errors.New("--mysql.dsn: not a valid go-sql-driver DSN (user:password@tcp(host:port)/database)")
 	}
 	cfg.InterpolateParams = true
 	db, err := sql.Open("mysql", cfg.FormatDSN())
