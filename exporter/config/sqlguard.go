@@ -57,6 +57,7 @@ func checkSQL(sql string) error {
 // unparenthesize drops parentheses around the whole query, which the parser
 // does not accept around a single SELECT: "(SELECT 1)" is "SELECT 1".
 func unparenthesize(sql string, toks []token) string {
+	start, end := 0, len(sql)
 	for len(toks) >= 2 && isPunct(toks[0], "(") && isPunct(toks[len(toks)-1], ")") {
 		depth := 0
 		for i, t := range toks {
@@ -67,13 +68,13 @@ func unparenthesize(sql string, toks []token) string {
 				depth--
 			}
 			if depth == 0 && i < len(toks)-1 {
-				return sql // "(SELECT 1) UNION (SELECT 2)"
+				return sql[start:end] // "(SELECT 1) UNION (SELECT 2)"
 			}
 		}
-		sql = sql[toks[0].end:toks[len(toks)-1].pos]
+		start, end = toks[0].end, toks[len(toks)-1].pos
 		toks = toks[1 : len(toks)-1]
 	}
-	return sql
+	return sql[start:end]
 }
 
 func isPunct(t token, s string) bool { return t.kind == tokPunct && t.text == s }
