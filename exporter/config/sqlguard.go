@@ -47,11 +47,26 @@ func checkSQL(sql string) error {
 	if err := scanTokens(toks); err != nil {
 		return err
 	}
-	stmt, err := sqlparser.Parse(unparenthesize(sql, toks))
+	stmt, err := parse(unparenthesize(sql, toks))
 	if err != nil {
-		return fmt.Errorf("sql: cannot be parsed as one MySQL query, so it cannot be checked: %s", parseErrorText(err))
+		return fmt.Errorf("sql: cannot be parsed as one MySQL query, so it cannot be checked: %w", err)
 	}
 	return checkTree(stmt)
+}
+
+// parse runs the vitess parser, which panics on some input (SELECT”):
+// a config file must not crash the exporter.
+func parse(sql string) (stmt sqlparser.Statement, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			stmt, err = nil, fmt.Errorf("the parser failed (%v)", r)
+		}
+	}()
+	stmt, err = sqlparser.Parse(sql)
+	if err != nil {
+		return nil, errors.New(parseErrorText(err))
+	}
+	return stmt, nil
 }
 
 // unparenthesize drops parentheses around the whole query, which the parser
@@ -134,7 +149,8 @@ func lexSQL(sql string) ([]token, error) {
 			if end < 0 {
 				return nil, errors.New("sql: unterminated comment")
 			}
-			if strings.Contains(sql[i+2:i+2+end], "/*") {
+			// Up to the closing "*", so that "/*/*/" counts too.
+			if strings.Contains(sql[i+2:i+2+end+1], "/*") {
 				return nil, errors.New(`sql: "/*" inside a comment is not allowed (servers differ on nested comments)`)
 			}
 			i += 2 + end + 2

@@ -99,6 +99,7 @@ var hostileSQL = []struct {
 	{"triple dash", "SELECT 1 AS n ---x", `"--" must be followed by a space`},
 	{"slash slash", "SELECT 1 AS n // FOR UPDATE", `"//" is not allowed`},
 	{"nested comment", "SELECT 1 AS n /* a /* b */ FOR UPDATE */", `"/*" inside a comment`},
+	{"nested comment overlapping", "/*/*/(SELECT 0)", `"/*" inside a comment`},
 	{"unterminated comment", "SELECT 1 AS n /* x", "unterminated comment"},
 	{"unterminated string", "SELECT 'abc AS n", "unterminated string"},
 	{"unterminated identifier", "SELECT 1 AS `n", "unterminated quoted identifier"},
@@ -113,6 +114,7 @@ var hostileSQL = []struct {
 	{"bind variable", "SELECT :v AS n", `":" outside quotes`},
 	{"only comments", "-- nothing\n/* here */", "no statement"},
 	{"unparsable mariadb syntax", "SELECT a AS n FROM t LIMIT ROWS EXAMINED 10", "cannot be parsed"},
+	{"parser panic", "SELECT''", "the parser failed"},
 	{"vitess only syntax", "SELECT NEXT 5 VALUES FROM s", `"NEXT VALUE FOR" is not allowed`},
 }
 
