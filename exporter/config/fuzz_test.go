@@ -119,14 +119,17 @@ func notReadOnly(sql string) string {
 		return "a backslash outside comments"
 	}
 	for i, tk := range toks {
-		var next tok
+		var next, after tok
 		if i+1 < len(toks) {
 			next = toks[i+1]
+		}
+		if i+2 < len(toks) {
+			after = toks[i+2]
 		}
 		switch {
 		case tk.typ == sqlparser.FOR && (next.typ == sqlparser.UPDATE || next.typ == sqlparser.SHARE),
 			tk.typ == sqlparser.LOCK && next.typ == sqlparser.IN,
-			(tk.typ == sqlparser.NEXT || strings.EqualFold(tk.val, "previous")) && next.typ == sqlparser.VALUE:
+			(tk.typ == sqlparser.NEXT || strings.EqualFold(tk.val, "previous")) && next.typ == sqlparser.VALUE && after.typ == sqlparser.FOR:
 			return fmt.Sprintf("%q followed by %q", tk.val, next.val)
 		case tk.typ != sqlparser.STRING && next.typ == '(':
 			if _, bad := sideEffect(tk.val); bad {
