@@ -117,7 +117,7 @@ func lexSQL(sql string) ([]token, error) {
 	for _, c := range []struct{ open, why string }{
 		{"/*!", `executable comment "/*!" is not allowed (the server runs its contents)`},
 		{"/*M!", `executable comment "/*M!" is not allowed (MariaDB runs its contents)`},
-		{"/*m!", `executable comment "/*m!" is not allowed (MariaDB runs its contents)`},
+		{"/*m!", `comment "/*m!" is not allowed (it looks like MariaDB's executable comment "/*M!")`},
 		{"/*+", `optimizer hint "/*+" is not allowed (the server acts on it: MAX_EXECUTION_TIME, SET_VAR, ...)`},
 	} {
 		if strings.Contains(sql, c.open) {

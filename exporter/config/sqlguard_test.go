@@ -15,7 +15,7 @@ var hostileSQL = []struct {
 	{"exec comment create", "/*!SET STATEMENT tx_read_only=0 FOR CREATE TABLE kos.pwned AS*/ SELECT 1 AS v", `executable comment "/*!"`},
 	{"exec comment versioned", "SELECT 1 AS n /*!50000 FOR UPDATE */", `executable comment "/*!"`},
 	{"exec comment mariadb", "SELECT 1 AS n /*M!100100 INTO OUTFILE '/tmp/x' */", `executable comment "/*M!"`},
-	{"exec comment mariadb lower", "SELECT 1 AS n /*m! FOR UPDATE */", `executable comment "/*m!"`},
+	{"exec comment mariadb lower", "SELECT 1 AS n /*m! FOR UPDATE */", `comment "/*m!" is not allowed`},
 	{"exec comment in string", "SELECT '/*!' AS n", `executable comment "/*!"`},
 	// Point 2: lifting the time limit.
 	{"set statement", "SET STATEMENT max_statement_time=0 FOR SELECT 1 AS n", "SET STATEMENT is not allowed"},
@@ -144,6 +144,8 @@ var legitimateSQL = []string{
 	"SELECT a AS n FROM t WHERE a IN (SELECT b FROM u WHERE c = 'x') AND EXISTS (SELECT 1 FROM v)",
 	"SELECT COUNT(*) OVER (PARTITION BY a ORDER BY b) AS n FROM t",
 	"VALUES ROW(1, 2)",
+	"VALUES (1, 2)",
+	"SELECT a AS n FROM t FOR SYSTEM_TIME AS OF TIMESTAMP '2020-01-01 00:00:00'",
 	"TABLE activation",
 	"SHOW GLOBAL STATUS LIKE 'Threads%'",
 	"SHOW SESSION VARIABLES",
