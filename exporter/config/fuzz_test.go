@@ -60,10 +60,10 @@ func FuzzParse(f *testing.F) {
 // lexer and tree walk, as one read-only query with no executable comment,
 // lock, INTO, assignment, sequence or side-effect function.
 func FuzzSQLGuard(f *testing.F) {
-	for _, tt := range hostileSQL {
+	for _, tt := range hostileSQL() {
 		f.Add(tt.sql)
 	}
-	for _, sql := range legitimateSQL {
+	for _, sql := range legitimateSQL() {
 		f.Add(sql)
 	}
 	f.Fuzz(func(t *testing.T, sql string) {

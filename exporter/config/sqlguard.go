@@ -70,24 +70,23 @@ func parse(sql string) (stmt sqlparser.Statement, err error) {
 }
 
 // unparenthesize drops parentheses around the whole query, which the parser
-// does not accept around a single SELECT: "(SELECT 1)" is "SELECT 1".
+// does not accept around a single SELECT: "(SELECT 1)" is "SELECT 1", while
+// "(SELECT 1) UNION (SELECT 2)" stays. One pass, however deep the nesting.
 func unparenthesize(sql string, toks []token) string {
-	start, end := 0, len(sql)
-	for len(toks) >= 2 && isPunct(toks[0], "(") && isPunct(toks[len(toks)-1], ")") {
-		depth := 0
-		for i, t := range toks {
-			switch {
-			case isPunct(t, "("):
-				depth++
-			case isPunct(t, ")"):
-				depth--
-			}
-			if depth == 0 && i < len(toks)-1 {
-				return sql[start:end] // "(SELECT 1) UNION (SELECT 2)"
-			}
+	match := make(map[int]int) // index of "(" → index of its ")"
+	var open []int
+	for i, t := range toks {
+		switch {
+		case isPunct(t, "("):
+			open = append(open, i)
+		case isPunct(t, ")") && len(open) > 0:
+			match[open[len(open)-1]] = i
+			open = open[:len(open)-1]
 		}
-		start, end = toks[0].end, toks[len(toks)-1].pos
-		toks = toks[1 : len(toks)-1]
+	}
+	start, end := 0, len(sql)
+	for i, j := 0, len(toks)-1; i < j && isPunct(toks[i], "(") && match[i] == j; i, j = i+1, j-1 {
+		start, end = toks[i].end, toks[j].pos
 	}
 	return sql[start:end]
 }
