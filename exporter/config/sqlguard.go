@@ -54,8 +54,8 @@ func checkSQL(sql string) error {
 	return checkTree(stmt)
 }
 
-// parse runs the vitess parser, which panics on some input (SELECT”):
-// a config file must not crash the exporter.
+// parse runs the vitess parser, which panics on some input (an empty
+// string right after SELECT): a config file must not crash the exporter.
 func parse(sql string) (stmt sqlparser.Statement, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -366,14 +366,20 @@ func checkTree(stmt sqlparser.Statement) error {
 		}
 		return fmt.Errorf("sql: must be a read-only query (SELECT, WITH … SELECT, UNION, VALUES, TABLE or SHOW), the parser read it as %s", kind)
 	}
-	w := treeWalker{seen: map[uintptr]bool{}}
+	w := treeWalker{seen: map[visited]bool{}}
 	return w.walk(reflect.ValueOf(stmt))
 }
 
 // treeWalker visits every value reachable from a parse tree. Reflection
 // rather than sqlparser.Walk, which skips some clauses (WINDOW, for one).
 type treeWalker struct {
-	seen map[uintptr]bool
+	seen map[visited]bool
+}
+
+// visited is keyed by type too: a struct and its first field share an address.
+type visited struct {
+	addr uintptr
+	typ  reflect.Type
 }
 
 func (w treeWalker) walk(v reflect.Value) error {
@@ -391,10 +397,11 @@ func (w treeWalker) walk(v reflect.Value) error {
 			}
 		}
 	case reflect.Pointer:
-		if v.IsNil() || w.seen[v.Pointer()] {
+		key := visited{v.Pointer(), v.Type()}
+		if v.IsNil() || w.seen[key] {
 			return nil
 		}
-		w.seen[v.Pointer()] = true
+		w.seen[key] = true
 		if err := checkNode(v); err != nil {
 			return err
 		}

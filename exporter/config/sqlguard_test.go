@@ -202,6 +202,29 @@ func TestCheckSQLAccepts(t *testing.T) {
 	}
 }
 
+// The tree check alone refuses every hostile statement the parser reads,
+// so it does not lean on the token scan that runs before it.
+func TestCheckTreeAlone(t *testing.T) {
+	checked := 0
+	for _, tt := range hostileSQL() {
+		toks, err := lexSQL(tt.sql)
+		if err != nil {
+			continue // refused before any parsing
+		}
+		stmt, err := parse(unparenthesize(tt.sql, toks))
+		if err != nil {
+			continue
+		}
+		checked++
+		if err := checkTree(stmt); err == nil {
+			t.Errorf("%s: checkTree accepted %q", tt.name, tt.sql)
+		}
+	}
+	if checked < 40 {
+		t.Errorf("only %d hostile statements reached the tree check", checked)
+	}
+}
+
 // Every collector shipped in collectors.yaml passes the guard.
 func TestShippedCollectorsPassGuard(t *testing.T) {
 	data, err := os.ReadFile("../../collectors.yaml")
