@@ -69,6 +69,7 @@ e2e: build
 FUZZTIME ?= 10s
 fuzz-short:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./exporter/config
+	$(GO) test -run '^$$' -fuzz '^FuzzSQLGuard$$' -fuzztime $(FUZZTIME) ./exporter/config
 	$(GO) test -run '^$$' -fuzz '^FuzzMapperAdd$$' -fuzztime $(FUZZTIME) ./exporter/sqlrun
 
 clean:

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -224,7 +223,7 @@ func (p *parser) buildCollector(cfg *Config, rc *rawCollector) *Collector {
 		p.errorf(rc.name.line, s, "invalid name: must match %s", namePattern)
 	}
 	if c.SQL != "" {
-		if err := readOnlyStatement(c.SQL); err != nil {
+		if err := checkSQL(c.SQL); err != nil {
 			p.errorf(rc.sql.line, s, "%v", err)
 		}
 	}
@@ -460,45 +459,3 @@ func (p *parser) compareFamily(families map[string]*family, collector string, rm
 }
 
 func isFinite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
-
-// readOnlyKeywords may start a collector's SQL. The exporter also runs every
-// query in a read-only session, but MySQL lets DDL commit its way out of a
-// read-only transaction and some MySQL-compatible servers do not enforce
-// read-only mode at all, so writes are refused before they reach a server.
-var readOnlyKeywords = []string{"SELECT", "WITH", "SHOW", "VALUES", "TABLE", "("}
-
-// readOnlyStatement checks the first keyword of sql, after comments.
-func readOnlyStatement(sql string) error {
-	rest := sql
-	for {
-		rest = strings.TrimSpace(rest)
-		switch {
-		case strings.HasPrefix(rest, "--"), strings.HasPrefix(rest, "#"):
-			_, rest, _ = strings.Cut(rest, "\n")
-			continue
-		case strings.HasPrefix(rest, "/*"):
-			var ok bool
-			if _, rest, ok = strings.Cut(rest[2:], "*/"); !ok {
-				return fmt.Errorf("sql: unterminated comment")
-			}
-			continue
-		}
-		break
-	}
-	word := rest
-	if i := strings.IndexFunc(rest, func(r rune) bool { return !(r == '(' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') }); i >= 0 {
-		word = rest[:i]
-	}
-	if strings.HasPrefix(word, "(") {
-		word = "("
-	}
-	if !slices.ContainsFunc(readOnlyKeywords, func(k string) bool { return strings.EqualFold(word, k) }) {
-		return fmt.Errorf("sql must be a read-only query starting with SELECT, WITH, SHOW, VALUES or TABLE, not %q", word)
-	}
-	if m := lockingClause.FindString(sql); m != "" {
-		return fmt.Errorf("sql must not lock rows or write files (%q): a war-room query must never block the system it watches", m)
-	}
-	return nil
-}
-
-var lockingClause = regexp.MustCompile(`(?i)\b(FOR\s+UPDATE|FOR\s+SHARE|LOCK\s+IN\s+SHARE\s+MODE|INTO\s+(OUT|DUMP)FILE)\b`)
