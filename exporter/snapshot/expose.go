@@ -176,6 +176,7 @@ func merge(parts [][]*dto.MetricFamily) []*dto.MetricFamily {
 // gzipAccepted reports whether the client accepts gzip at least as much as
 // no encoding (RFC 9110, section 12.5.3): "gzip;q=0" refuses it, "*" counts
 // for a coding not named, and a malformed q-value refuses the coding.
+// Otherwise identity is served, even when refused: it is the fallback.
 func gzipAccepted(h http.Header) bool {
 	gzipQ, identityQ, anyQ := -1.0, -1.0, -1.0 // -1: not named
 	for _, line := range h.Values("Accept-Encoding") {
@@ -196,11 +197,9 @@ func gzipAccepted(h http.Header) bool {
 		gzipQ = max(anyQ, 0)
 	}
 	if identityQ < 0 {
-		// identity is acceptable unless excluded by name or by "*;q=0".
-		identityQ = 1
-		if anyQ >= 0 {
-			identityQ = anyQ
-		}
+		// Unnamed identity weighs what "*" does, else less than any coding
+		// the client names (it is the fallback, always acceptable).
+		identityQ = max(anyQ, 0)
 	}
 	return gzipQ > 0 && gzipQ >= identityQ
 }
