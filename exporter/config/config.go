@@ -30,6 +30,13 @@ const (
 	DefaultStalenessFactor = 3
 )
 
+// Lower bounds: an interval of "1ms" is a typo for "1m" that would put
+// thousands of statements a second on the database.
+const (
+	MinInterval = time.Second
+	MinTimeout  = time.Second
+)
+
 // Config is the whole of collectors.yaml after defaults and validation.
 type Config struct {
 	File       string       // path the config was read from, for messages

@@ -155,6 +155,12 @@ func TestLoadBadConfigs(t *testing.T) {
 			`10: collector "activations": timeout 1m0s is longer than interval 15s (inherited)`,
 			`11: collector "activations": staleness must be positive, got 0s`,
 		}},
+		{"minimum_durations.bad.yml", []string{
+			`2: global: interval 500ms is below the minimum 1s`,
+			`3: global: timeout 100ms is below the minimum 1s`,
+			`9: collector "typo": interval 1ms is below the minimum 1s`,
+			`15: collector "fast_timeout": timeout 999ms is below the minimum 1s`,
+		}},
 		{"timeout_interval.bad.yml", []string{
 			`2: global: timeout 5s (default) is longer than interval 4s`,
 			`8: collector "activations": timeout 10s is longer than interval 4s (inherited)`,
