@@ -28,7 +28,7 @@ func testEnv(name string) (string, bool) {
 
 // loadTestdata runs Load on testdata/name with testEnv and the real files.
 func loadTestdata(name string) (*Config, error) {
-	return load(filepath.Join("testdata", name), testEnv, os.ReadFile)
+	return load(filepath.Join("testdata", name), Options{}, testEnv, readRegular)
 }
 
 func TestLoadBadConfigs(t *testing.T) {
@@ -310,7 +310,7 @@ func TestErrorsNeverContainDSN(t *testing.T) {
 			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := load(path, testEnv, os.ReadFile)
+			_, err := load(path, Options{}, testEnv, readRegular)
 			if err == nil {
 				t.Fatal("Load succeeded, want errors")
 			}
