@@ -134,11 +134,17 @@ func freeAddr(t *testing.T) string {
 
 func startExporter(t *testing.T, args ...string) *exporter {
 	t.Helper()
+	return startExporterOut(t, io.Discard, append([]string{"--log.level", "debug"}, args...)...)
+}
+
+// startExporterOut is startExporter with stdout given and no log level set.
+func startExporterOut(t *testing.T, stdout io.Writer, args ...string) *exporter {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &exporter{url: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
 	go func() {
-		e.done <- run(ctx, append([]string{"--web.listen-address", addr, "--log.level", "debug"}, args...), io.Discard, e.stderr)
+		e.done <- run(ctx, append([]string{"--web.listen-address", addr}, args...), stdout, e.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
