@@ -135,9 +135,8 @@ func TestTLSErrorsGoToSlog(t *testing.T) {
 	var logs lockedBuffer
 	addr := serve(t, slog.New(slog.NewJSONHandler(&logs, nil)), Timeouts{}, webConfig)
 
-	// A client that does not trust the certificate aborts the handshake;
-	// bytes that are neither TLS nor HTTP fail it on the server side.
-	// (Plain HTTP gets a 400 from net/http without any log line.)
+	// Plain HTTP on the TLS port, and a client that does not trust the
+	// certificate: both handshakes fail on the server.
 	if c, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "127.0.0.1"}); err == nil {
 		c.Close()
 		t.Fatal("handshake with an untrusted certificate succeeded")
@@ -146,7 +145,7 @@ func TestTLSErrorsGoToSlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(c, "\x00\x01\x02 not a TLS record\r\n\r\n")
+	io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
 	io.Copy(io.Discard, c)
 	c.Close()
 
@@ -166,10 +165,16 @@ func TestTLSErrorsGoToSlog(t *testing.T) {
 	if len(found) < 2 {
 		t.Fatalf("want 2 TLS handshake errors as JSON records; log:\n%s", logs.String())
 	}
+	plain := false
 	for _, rec := range found {
 		if rec["level"] != "WARN" || rec["component"] != "http" {
 			t.Errorf("record %v, want level WARN and component http", rec)
 		}
+		msg, _ := rec["msg"].(string)
+		plain = plain || strings.Contains(msg, "client sent an HTTP request to an HTTPS server")
+	}
+	if !plain {
+		t.Errorf("plain HTTP on the TLS port not logged; log:\n%s", logs.String())
 	}
 }
 
