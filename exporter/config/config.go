@@ -30,6 +30,13 @@ const (
 	DefaultStalenessFactor = 3
 )
 
+// Lower bounds: an interval of "1ms" is a typo for "1m" that would put
+// thousands of statements a second on the database.
+const (
+	MinInterval = time.Second
+	MinTimeout  = time.Second
+)
+
 // Config is the whole of collectors.yaml after defaults and validation.
 type Config struct {
 	File       string       // path the config was read from, for messages
@@ -134,16 +141,27 @@ type Error struct {
 	Pos     Pos
 	Subject string
 	Msg     string
+	seq     int // discovery order, kept within a line
+	more    int // > 0: the last entry, standing for this many problems not listed
 }
 
 func (e *Error) Error() string {
-	if e.Subject == "" {
+	switch {
+	case e.more > 0:
+		return e.Msg
+	case e.Subject == "":
 		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
 	}
 	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Subject, e.Msg)
 }
 
-// Errors is every problem found in one file, ordered by line.
+// MaxErrors is how many problems Errors lists: a small file whose aliases
+// expand can hold a million, which would flood logs and the reload reply.
+const MaxErrors = 100
+
+// Errors is the problems found in one file, ordered by line: at most
+// MaxErrors, the earliest lines, then "... and N more problems" when there
+// were more.
 type Errors []*Error
 
 func (es Errors) Error() string {
@@ -154,11 +172,24 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// sort orders es by position, keeping discovery order within a line.
+// Total is the number of problems found, listed or not.
+func (es Errors) Total() int {
+	if n := len(es); n > 0 && es[n-1].more > 0 {
+		return n - 1 + es[n-1].more
+	}
+	return len(es)
+}
+
+// sort orders es by position, keeping discovery order within a line, with
+// the count of problems not listed last.
 func (es Errors) sort() {
 	slices.SortStableFunc(es, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line))
+		return cmp.Or(cmp.Compare(a.more, b.more), cmp.Compare(a.Pos.File, b.Pos.File),
+			cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.seq, b.seq))
 	})
+	if n := len(es); n > 0 && es[n-1].more > 0 {
+		es[n-1].Msg = fmt.Sprintf("... and %d more problems", es[n-1].more)
+	}
 }
 
 // Secret is a string that never prints its content.

@@ -28,7 +28,7 @@ func testEnv(name string) (string, bool) {
 
 // loadTestdata runs Load on testdata/name with testEnv and the real files.
 func loadTestdata(name string) (*Config, error) {
-	return load(filepath.Join("testdata", name), testEnv, os.ReadFile)
+	return load(filepath.Join("testdata", name), Options{}, testEnv, readRegular)
 }
 
 func TestLoadBadConfigs(t *testing.T) {
@@ -154,6 +154,12 @@ func TestLoadBadConfigs(t *testing.T) {
 			`9: collector "activations": interval must be positive, got -1s`,
 			`10: collector "activations": timeout 1m0s is longer than interval 15s (inherited)`,
 			`11: collector "activations": staleness must be positive, got 0s`,
+		}},
+		{"minimum_durations.bad.yml", []string{
+			`2: global: interval 500ms is below the minimum 1s`,
+			`3: global: timeout 100ms is below the minimum 1s`,
+			`9: collector "typo": interval 1ms is below the minimum 1s`,
+			`15: collector "fast_timeout": timeout 999ms is below the minimum 1s`,
 		}},
 		{"timeout_interval.bad.yml", []string{
 			`2: global: timeout 5s (default) is longer than interval 4s`,
@@ -312,7 +318,7 @@ func TestErrorsNeverContainDSN(t *testing.T) {
 			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := load(path, testEnv, os.ReadFile)
+			_, err := load(path, Options{}, testEnv, readRegular)
 			if err == nil {
 				t.Fatal("Load succeeded, want errors")
 			}

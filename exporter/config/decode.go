@@ -2,12 +2,14 @@ package config
 
 import (
 	"bytes"
+	"container/heap"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -73,25 +75,75 @@ type constLabel struct {
 }
 
 // maxNodes bounds the walk: aliases can make a small file expand without
-// limit.
-const maxNodes = 1 << 20
+// limit. The shipped collectors.yaml (48 collectors and metrics) is 656
+// nodes, so this is 200 times that; 1<<20 let a 8 KB file of aliased
+// metrics build 75 MB of raw structures, 1<<17 keeps it near 20 MB.
+const maxNodes = 1 << 17
 
-// parser collects every problem of one file.
+// parser collects the problems of one file.
 type parser struct {
-	file  string
+	file string
+	// errs is at most MaxErrors problems, the earliest by line, then the
+	// summary of the others once there are some. While full, errs[:MaxErrors]
+	// is a heap whose top is the latest problem kept.
 	errs  Errors
+	count int // problems found, kept or not
 	nodes int
 }
 
 func (p *parser) errorf(line int, subject, format string, args ...any) {
-	p.errs = append(p.errs, &Error{Pos: p.pos(line), Subject: subject, Msg: fmt.Sprintf(format, args...)})
+	p.record(line, subject, false, format, args...)
 }
+
+// record keeps the problem if it is among the MaxErrors earliest so far, or
+// if it must be kept: then it comes first within its line.
+func (p *parser) record(line int, subject string, keep bool, format string, args ...any) {
+	p.count++
+	seq := p.count
+	if keep {
+		seq = 0
+	}
+	if len(p.errs) < MaxErrors {
+		p.errs = append(p.errs, &Error{Pos: p.pos(line), Subject: subject, Msg: fmt.Sprintf(format, args...), seq: seq})
+		if len(p.errs) == MaxErrors {
+			heap.Init(latestFirst(p.errs))
+		}
+		return
+	}
+	if len(p.errs) == MaxErrors {
+		p.errs = append(p.errs, &Error{Pos: Pos{File: p.file}})
+	}
+	p.errs[MaxErrors].more++
+	// Dropped without formatting unless it comes before a kept one: the
+	// common case, a flood from aliases, costs a comparison each.
+	if top := p.errs[0]; !keep && line >= top.Pos.Line {
+		return
+	}
+	p.errs[0] = &Error{Pos: p.pos(line), Subject: subject, Msg: fmt.Sprintf(format, args...), seq: seq}
+	heap.Fix(latestFirst(p.errs[:MaxErrors]), 0)
+}
+
+// latestFirst is a heap of problems whose top is the latest by line and,
+// within a line, by discovery.
+type latestFirst Errors
+
+func (h latestFirst) Len() int { return len(h) }
+func (h latestFirst) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	return a.Pos.Line > b.Pos.Line || a.Pos.Line == b.Pos.Line && a.seq > b.seq
+}
+func (h latestFirst) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h latestFirst) Push(any)      { panic("fixed size") }
+func (h latestFirst) Pop() any      { panic("fixed size") }
 
 func (p *parser) pos(line int) Pos { return Pos{File: p.file, Line: line} }
 
 // document parses data into the root mapping node, or nil after recording
 // why there is none.
 func (p *parser) document(data []byte) *yaml.Node {
+	if !p.validUTF8(data) {
+		return nil
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -119,6 +171,28 @@ func (p *parser) document(data []byte) *yaml.Node {
 	return doc.Content[0]
 }
 
+// validUTF8 reports whether data is valid UTF-8, after recording where it
+// is not: yaml.v3 says so without a line. A file starting with a UTF-16
+// byte order mark is left to yaml.v3, which decodes it.
+func (p *parser) validUTF8(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xfe, 0xff}) || bytes.HasPrefix(data, []byte{0xff, 0xfe}) || utf8.Valid(data) {
+		return true
+	}
+	off := 0
+	for off < len(data) {
+		r, size := utf8.DecodeRune(data[off:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		off += size
+	}
+	lineStart := bytes.LastIndexByte(data[:off], '\n') + 1
+	line := bytes.Count(data[:off], []byte{'\n'}) + 1
+	col := utf8.RuneCount(data[lineStart:off]) + 1
+	p.errorf(line, "", "invalid UTF-8: byte 0x%02x at column %d", data[off], col)
+	return false
+}
+
 // syntaxError turns yaml.v3's "yaml: line N: msg" into an *Error at line N.
 // Without a line yaml.v3 means the first one.
 func (p *parser) syntaxError(err error) {
@@ -138,7 +212,8 @@ func (p *parser) syntaxError(err error) {
 func (p *parser) node(n *yaml.Node) *yaml.Node {
 	p.nodes++
 	if p.nodes == maxNodes {
-		p.errorf(n.Line, "", "more than %d YAML nodes after expanding aliases", maxNodes)
+		// Kept even when the list is full: it explains the flood.
+		p.record(n.Line, "", true, "more than %d YAML nodes after expanding aliases", maxNodes)
 	}
 	return resolve(n)
 }
@@ -427,8 +502,8 @@ func (p *parser) collector(i int, n *yaml.Node) *rawCollector {
 func (p *parser) metric(collector string, i int, n *yaml.Node) *rawMetric {
 	m := &rawMetric{subject: collector + " " + subject("metric", nameOf(n), i), line: resolve(n).Line}
 	s := m.subject
-	before := len(p.errs)
-	defer func() { m.malformed = len(p.errs) > before }()
+	before := p.count
+	defer func() { m.malformed = p.count > before }()
 	p.mapping(n, "", s, func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "name":

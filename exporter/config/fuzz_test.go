@@ -35,6 +35,12 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("error is %T %v, want non-empty Errors", err, err)
 			}
 			for i, e := range errs {
+				if e.more > 0 {
+					if i != len(errs)-1 || i != MaxErrors || errs.Total() <= MaxErrors {
+						t.Errorf("summary %q at %d of %d, total %d", e, i, len(errs), errs.Total())
+					}
+					continue
+				}
 				if e.Pos.File != "fuzz.yml" || e.Pos.Line < 1 {
 					t.Errorf("error %q has position %v", e, e.Pos)
 				}

@@ -6,16 +6,31 @@ import (
 	"strings"
 )
 
+// Options adds checks that need packages config must not import.
+type Options struct {
+	// CheckDSN checks a target's DSN once expanded or read from its
+	// dsn_file. Its error is reported at that key, after the target's name,
+	// and must not contain the DSN.
+	CheckDSN func(dsn Secret) error
+}
+
 // Load reads the config at path and completes what Parse leaves out: it
 // expands ${VAR} in each dsn from the environment and reads each dsn_file.
 // Every problem found is returned as Errors; messages never contain a DSN.
+// The config file and each dsn_file must be regular files of at most
+// MaxConfigSize and MaxDSNFileSize bytes.
 func Load(path string) (*Config, error) {
-	return load(path, os.LookupEnv, os.ReadFile)
+	return LoadWith(path, Options{})
 }
 
-// load is Load with its environment and file system injected.
-func load(path string, lookupEnv func(string) (string, bool), readFile func(string) ([]byte, error)) (*Config, error) {
-	data, err := readFile(path)
+// LoadWith is Load with the checks in o added.
+func LoadWith(path string, o Options) (*Config, error) {
+	return load(path, o, os.LookupEnv, readRegular)
+}
+
+// load is LoadWith with its environment and file system injected.
+func load(path string, o Options, lookupEnv func(string) (string, bool), readFile func(path string, limit int64) ([]byte, error)) (*Config, error) {
+	data, err := readFile(path, MaxConfigSize)
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -23,7 +38,7 @@ func load(path string, lookupEnv func(string) (string, bool), readFile func(stri
 	cfg, raw := p.parse(data)
 	if cfg != nil {
 		for i, t := range cfg.Targets {
-			p.resolveDSN(t, raw.targets[i], lookupEnv, readFile)
+			p.resolveDSN(t, raw.targets[i], o, lookupEnv, readFile)
 		}
 	}
 	if err := p.err(); err != nil {
@@ -32,8 +47,10 @@ func load(path string, lookupEnv func(string) (string, bool), readFile func(stri
 	return cfg, nil
 }
 
-func (p *parser) resolveDSN(t *Target, rt *rawTarget, lookupEnv func(string) (string, bool), readFile func(string) ([]byte, error)) {
+func (p *parser) resolveDSN(t *Target, rt *rawTarget, o Options, lookupEnv func(string) (string, bool), readFile func(string, int64) ([]byte, error)) {
 	subject := fmt.Sprintf("target %q", t.Name)
+	before := p.count
+	line := rt.dsn.line
 	if t.DSN != "" {
 		dsn, unset, ok := expandEnv(string(t.DSN), lookupEnv)
 		for _, name := range unset {
@@ -48,7 +65,8 @@ func (p *parser) resolveDSN(t *Target, rt *rawTarget, lookupEnv func(string) (st
 		t.DSN = Secret(dsn)
 	}
 	if t.DSNFile != "" {
-		data, err := readFile(t.DSNFile)
+		line = rt.dsnFile.line
+		data, err := readFile(t.DSNFile, MaxDSNFileSize)
 		dsn := strings.TrimSpace(string(data))
 		switch {
 		case err != nil:
@@ -57,6 +75,11 @@ func (p *parser) resolveDSN(t *Target, rt *rawTarget, lookupEnv func(string) (st
 			p.errorf(rt.dsnFile.line, subject, "dsn_file %q is empty", t.DSNFile)
 		default:
 			t.DSN = Secret(dsn)
+		}
+	}
+	if o.CheckDSN != nil && p.count == before && t.DSN != "" && (t.DSNFile == "") != (rt.dsn.line == 0) {
+		if err := o.CheckDSN(t.DSN); err != nil {
+			p.errorf(line, subject, "%v", err)
 		}
 	}
 }

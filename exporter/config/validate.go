@@ -65,15 +65,23 @@ func (p *parser) err() error {
 // two values is only checked where s sets one of them, so a bad global is
 // reported once, at global, and not again for each collector inheriting it.
 func (p *parser) applySchedule(s schedule, subject string, base Global) Global {
-	// s is a copy: a value that is not positive is reported and then
-	// treated as unset, so that later checks use what actually applies.
+	// s is a copy: a value out of range is reported and then treated as
+	// unset, so that later checks use what actually applies; a rejected
+	// timeout or staleness is not compared again in its inherited form.
+	rejected := map[string]bool{}
 	for _, d := range []struct {
 		name string
 		f    *field[time.Duration]
-	}{{"interval", &s.interval}, {"timeout", &s.timeout}, {"staleness", &s.staleness}} {
-		if d.f.ok && d.f.v <= 0 {
+		min  time.Duration
+	}{{"interval", &s.interval, MinInterval}, {"timeout", &s.timeout, MinTimeout}, {"staleness", &s.staleness, 0}} {
+		switch {
+		case !d.f.ok:
+		case d.f.v <= 0:
 			p.errorf(d.f.line, subject, "%s must be positive, got %s", d.name, d.f.v)
-			d.f.ok = false
+			d.f.ok, rejected[d.name] = false, true
+		case d.f.v < d.min:
+			p.errorf(d.f.line, subject, "%s %s is below the minimum %s", d.name, d.f.v, d.min)
+			d.f.ok, rejected[d.name] = false, true
 		}
 	}
 	out := base
@@ -105,13 +113,13 @@ func (p *parser) applySchedule(s schedule, subject string, base Global) Global {
 		}
 		return from
 	}
-	if (s.timeout.ok || s.interval.ok) && out.Timeout > out.Interval {
+	if (s.timeout.ok || s.interval.ok) && !rejected["timeout"] && out.Timeout > out.Interval {
 		p.errorf(firstLine(s.timeout, s.interval), subject, "timeout %s%s is longer than interval %s%s",
 			out.Timeout, origin(s.timeout), out.Interval, origin(s.interval))
 	}
 	// A zero staleness becomes DefaultStalenessFactor × interval later and
 	// cannot be too short.
-	if (s.staleness.ok || s.interval.ok) && out.Staleness != 0 && out.Staleness < out.Interval {
+	if (s.staleness.ok || s.interval.ok) && !rejected["staleness"] && out.Staleness != 0 && out.Staleness < out.Interval {
 		p.errorf(firstLine(s.staleness, s.interval), subject, "staleness %s%s is shorter than interval %s%s",
 			out.Staleness, origin(s.staleness), out.Interval, origin(s.interval))
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -172,12 +173,49 @@ func merge(parts [][]*dto.MetricFamily) []*dto.MetricFamily {
 	return out
 }
 
+// gzipAccepted reports whether the client accepts gzip at least as much as
+// no encoding (RFC 9110, section 12.5.3): "gzip;q=0" refuses it, "*" counts
+// for a coding not named, and a malformed q-value refuses the coding.
+// Otherwise identity is served, even when refused: it is the fallback.
 func gzipAccepted(h http.Header) bool {
-	for _, part := range strings.Split(h.Get("Accept-Encoding"), ",") {
-		enc, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(enc, "gzip") {
-			return true
+	gzipQ, identityQ, anyQ := -1.0, -1.0, -1.0 // -1: not named
+	for _, line := range h.Values("Accept-Encoding") {
+		for _, part := range strings.Split(line, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			q := qValue(params)
+			switch coding = strings.ToLower(strings.TrimSpace(coding)); coding {
+			case "gzip", "x-gzip":
+				gzipQ = q
+			case "identity":
+				identityQ = q
+			case "*":
+				anyQ = q
+			}
 		}
 	}
-	return false
+	if gzipQ < 0 {
+		gzipQ = max(anyQ, 0)
+	}
+	if identityQ < 0 {
+		// Unnamed identity weighs what "*" does, else less than any coding
+		// the client names (it is the fallback, always acceptable).
+		identityQ = max(anyQ, 0)
+	}
+	return gzipQ > 0 && gzipQ >= identityQ
+}
+
+// qValue is the weight in params (";q=0.5"): 1 when absent, 0 when malformed.
+func qValue(params string) float64 {
+	for _, p := range strings.Split(params, ";") {
+		name, value, _ := strings.Cut(p, "=")
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
+			continue
+		}
+		q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+		if err != nil || q < 0 || q > 1 {
+			return 0
+		}
+		return q
+	}
+	return 1
 }

@@ -22,7 +22,7 @@ type Target struct {
 
 // Open prepares the pool; it does not connect (the first run does).
 func Open(t *config.Target) (*Target, error) {
-	cfg, err := mysql.ParseDSN(string(t.DSN))
+	cfg, err := parseDSN(t.DSN)
 	if err != nil {
 		// The driver's parse errors name the faulty part, never the password.
 		return nil, fmt.Errorf("target %q: invalid dsn: %w", t.Name, err)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := cli.New("kos_exporter", "Prometheus exporter for launch-day war-room metrics from SQL collectors.", stdout, stderr)
 	configFile := app.Flag("config.file", "Collectors configuration file.").Default("collectors.yaml").String()
 	configCheck := app.Flag("config.check", "Validate the configuration file, print every problem and exit (0 when valid).").Bool()
+	configConnect := app.Flag("config.check.connect", "Like --config.check, and also connect to each target once (read-only, "+pingTimeout.String()+" limit) and report those that cannot be reached.").Bool()
 	webFlags := kingpinflag.AddFlags(app.Application, defaultListenAddress)
 	if code, done := app.Parse(args); done {
 		return code
@@ -49,11 +51,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger := app.Logger()
 	sqlrun.RouteDriverLog(logger)
 
-	if *configCheck {
-		return checkConfig(*configFile, stdout, stderr)
+	if *configCheck || *configConnect {
+		return checkConfig(ctx, *configFile, *configConnect, stdout, stderr)
 	}
 
-	cfg, err := config.Load(*configFile)
+	cfg, err := loadConfig(*configFile)
 	if err != nil {
 		logConfigErrors(logger, "Config file is invalid", err)
 		return 1
@@ -91,7 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer signal.Stop(hup)
 	go rl.loop(ctx, hup)
 
-	server := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	server := web.NewServer(handler, logger, web.Timeouts{})
 	served := make(chan error, 1)
 	go func() { served <- toolkit.ListenAndServe(server, webFlags, logger) }()
 	select {
@@ -109,22 +111,60 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func checkConfig(path string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(path)
+// loadConfig is config.Load with every DSN parsed as the driver will, so
+// startup, reload and --config.check refuse the same files, in one list.
+func loadConfig(path string) (*config.Config, error) {
+	return config.LoadWith(path, config.Options{CheckDSN: sqlrun.CheckDSN})
+}
+
+// pingTimeout bounds each connection of --config.check.connect.
+const pingTimeout = 5 * time.Second
+
+func checkConfig(ctx context.Context, path string, connect bool, stdout, stderr io.Writer) int {
+	cfg, err := loadConfig(path)
 	if err != nil {
 		var errs config.Errors
 		if errors.As(err, &errs) {
 			for _, e := range errs {
 				fmt.Fprintln(stderr, e)
 			}
-			fmt.Fprintf(stderr, "%s: %d problem(s)\n", path, len(errs))
+			fmt.Fprintf(stderr, "%s: %d problem(s)\n", path, errs.Total())
 		} else {
 			fmt.Fprintln(stderr, err)
 		}
 		return 1
 	}
+	if connect {
+		failed := 0
+		for i, err := range pingTargets(ctx, cfg.Targets) {
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", cfg.Targets[i].Pos, err)
+				failed++
+			}
+		}
+		if failed > 0 {
+			fmt.Fprintf(stderr, "%s: %d of %d targets cannot be reached\n", path, failed, len(cfg.Targets))
+			return 1
+		}
+	}
 	fmt.Fprintf(stdout, "%s: OK (%d targets, %d collectors)\n", path, len(cfg.Targets), len(cfg.Collectors))
 	return 0
+}
+
+// pingTargets connects to every target at once, so the check takes one
+// timeout at most, and returns their errors in order.
+func pingTargets(ctx context.Context, targets []*config.Target) []error {
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, pingTimeout)
+			defer cancel()
+			errs[i] = sqlrun.Ping(ctx, t)
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 func logConfigErrors(logger *slog.Logger, msg string, err error) {

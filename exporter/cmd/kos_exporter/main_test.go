@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -134,11 +135,17 @@ func freeAddr(t *testing.T) string {
 
 func startExporter(t *testing.T, args ...string) *exporter {
 	t.Helper()
+	return startExporterOut(t, io.Discard, append([]string{"--log.level", "debug"}, args...)...)
+}
+
+// startExporterOut is startExporter with stdout given and no log level set.
+func startExporterOut(t *testing.T, stdout io.Writer, args ...string) *exporter {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &exporter{url: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
 	go func() {
-		e.done <- run(ctx, append([]string{"--web.listen-address", addr, "--log.level", "debug"}, args...), io.Discard, e.stderr)
+		e.done <- run(ctx, append([]string{"--web.listen-address", addr}, args...), stdout, e.stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -324,4 +331,91 @@ func selfSignedCert(t *testing.T) (certPEM, keyPEM []byte, pool *x509.CertPool) 
 	pool.AddCert(cert)
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), pool
+}
+
+func TestConfigCheckConnect(t *testing.T) {
+	db := seededDB(t)
+	dir := t.TempDir()
+	path := writeFile(t, filepath.Join(dir, "collectors.yaml"), fmt.Sprintf(collectorsTemplate, ""))
+	for _, tc := range []struct {
+		name, dsn string
+		code      int
+		contains  string
+	}{
+		{"reachable", db.DSN, 0, "collectors.yaml: OK (1 targets, 1 collectors)"},
+		{"closed port", "kos:pw-never-shown@tcp(127.0.0.1:1)/kos", 1, `collectors.yaml:5: target "kos": connect: `},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("KOS_TEST_EXPORTER_DSN", tc.dsn)
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), []string{"--config.check.connect", "--config.file", path}, &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if code != tc.code || !strings.Contains(out, tc.contains) {
+				t.Errorf("exit %d, want %d with %q; output:\n%s", code, tc.code, tc.contains, out)
+			}
+			if tc.code != 0 && !strings.Contains(out, "1 of 1 targets cannot be reached") {
+				t.Errorf("no summary line:\n%s", out)
+			}
+			if strings.Contains(out, "pw-never-shown") {
+				t.Errorf("output reveals the password:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestReloadCannotBlockOrFlood(t *testing.T) {
+	seededDB(t)
+	dir := t.TempDir()
+	cfgPath := writeFile(t, filepath.Join(dir, "collectors.yaml"), fmt.Sprintf(collectorsTemplate, ""))
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := startExporter(t, "--config.file", cfgPath)
+	e.waitFor(t, "/-/healthy", "Healthy")
+	// A flood of unknown keys, through aliases.
+	keys := make([]string, 300)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("u%d: 1", i)
+	}
+	flood := "k: &k {" + strings.Join(keys, ", ") + "}\ncollectors: [" + strings.TrimSuffix(strings.Repeat("*k, ", 300), ", ") + "]\n"
+
+	for _, tc := range []struct {
+		name, config, want string
+	}{
+		{"dsn_file is a FIFO", "targets:\n  kos: {dsn_file: " + fifo + "}\ncollectors: []\n", "fifo is not a regular file (a named pipe)"},
+		{"dsn_file is /dev/zero", "targets:\n  kos: {dsn_file: /dev/zero}\ncollectors: []\n", "/dev/zero is not a regular file (a character device)"},
+		{"config is a FIFO", "", "collectors.yaml is not a regular file (a named pipe)"},
+		// Per collector: 300 unknown keys, 3 missing, no target.
+		{"error flood", flood, "... and 91101 more problems"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.config != "" {
+				writeFile(t, cfgPath, tc.config)
+			} else {
+				os.Remove(cfgPath)
+				if err := os.Symlink(fifo, cfgPath); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { os.Remove(cfgPath) })
+			}
+			logBefore := len(e.stderr.String())
+			code, body := e.do(t, "POST", "/-/reload")
+			if code != http.StatusInternalServerError || !strings.Contains(body, tc.want) {
+				t.Errorf("POST /-/reload: %d %.2000q, want 500 with %q", code, body, tc.want)
+			}
+			if len(body) > 16<<10 {
+				t.Errorf("reply is %d bytes", len(body))
+			}
+			if lines := strings.Count(e.stderr.String()[logBefore:], "\n"); lines > config.MaxErrors+5 {
+				t.Errorf("reload logged %d lines", lines)
+			}
+			// The reload loop is free: a good file reloads.
+			os.Remove(cfgPath)
+			writeFile(t, cfgPath, fmt.Sprintf(collectorsTemplate, ""))
+			if code, body := e.do(t, "POST", "/-/reload"); code != 200 {
+				t.Errorf("good reload after it: %d %q", code, body)
+			}
+		})
+	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/scheduler"
 )
 
@@ -67,7 +66,7 @@ func (r *reloader) loop(ctx context.Context, hup <-chan os.Signal) {
 }
 
 func (r *reloader) reload() error {
-	cfg, err := config.Load(r.path)
+	cfg, err := loadConfig(r.path)
 	if err == nil {
 		err = r.sched.Apply(cfg)
 	}
