@@ -196,7 +196,7 @@ func (p *parser) buildCollectors(cfg *Config, raw *rawConfig) {
 		}
 		declared := map[string]int{}
 		for _, rm := range rc.metrics.v {
-			before := len(p.errs)
+			before := p.count
 			m := p.buildMetric(rm)
 			c.Metrics = append(c.Metrics, m)
 			if !rm.name.ok {
@@ -208,7 +208,7 @@ func (p *parser) buildCollectors(cfg *Config, raw *rawConfig) {
 			}
 			declared[m.Name] = rm.line
 			// A metric with problems of its own would only add noise here.
-			if len(p.errs) == before && !rm.malformed {
+			if p.count == before && !rm.malformed {
 				p.compareFamily(families, c.Name, rm, m)
 			}
 		}
