@@ -102,7 +102,27 @@ func parseDSN(secret config.Secret) (*mysql.Config, error) {
 	if _, err := mysql.NewConnector(cfg); err != nil {
 		return nil, driverError(err)
 	}
+	if cfg.AllowAllFiles {
+		return nil, errors.New(`parameter "allowAllFiles" is not allowed: it lets the server read any file of the exporter's host`)
+	}
+	for name := range cfg.Params {
+		// The driver sends unknown parameters as SET name=value when it
+		// connects: these would loosen what every session relies on.
+		if why, ok := guarded[strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(name, "@@"), "session."))]; ok {
+			return nil, fmt.Errorf("parameter %s is not allowed: %s", paramName(name), why)
+		}
+	}
 	return cfg, nil
+}
+
+// guarded are the session variables the exporter's safety rests on, with
+// why a DSN may not set them.
+var guarded = map[string]string{
+	"tx_read_only":          "the exporter makes every session read-only itself",
+	"transaction_read_only": "the exporter makes every session read-only itself",
+	"max_statement_time":    "the exporter sets the statement time limit itself (timeout)",
+	"max_execution_time":    "the exporter sets the statement time limit itself (timeout)",
+	"sql_mode":              "the SQL check reads queries as the server's own sql_mode does",
 }
 
 // driverParse is mysql.ParseDSN, which panics on a parameter it removed.

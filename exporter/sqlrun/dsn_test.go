@@ -54,6 +54,13 @@ func TestParseDSNErrors(t *testing.T) {
 		{"strict panics in the driver", "kos:" + sentinel + "@tcp(h:3306)/db?strict=true", `parameter "strict" was removed from the driver`},
 		{"unsafe collation", "kos:" + sentinel + "@tcp(h:3306)/db?interpolateParams=true&collation=gbk_chinese_ci", `parameter "interpolateParams" cannot be used with the collation given`},
 		{"empty", "  ", `empty`},
+		{"allowAllFiles", "kos:" + sentinel + "@tcp(h:3306)/db?allowAllFiles=true", `parameter "allowAllFiles" is not allowed: it lets the server read any file of the exporter's host`},
+		{"read-only lifted", "kos:" + sentinel + "@tcp(h:3306)/db?tx_read_only=0", `parameter "tx_read_only" is not allowed: the exporter makes every session read-only itself`},
+		{"mysql read-only lifted", "kos:" + sentinel + "@tcp(h:3306)/db?transaction_read_only=0", `parameter "transaction_read_only" is not allowed: the exporter makes every session read-only itself`},
+		{"time limit lifted", "kos:" + sentinel + "@tcp(h:3306)/db?max_statement_time=0", `parameter "max_statement_time" is not allowed: the exporter sets the statement time limit itself (timeout)`},
+		{"mysql time limit lifted", "kos:" + sentinel + "@tcp(h:3306)/db?MAX_EXECUTION_TIME=0", `parameter "MAX_EXECUTION_TIME" is not allowed: the exporter sets the statement time limit itself (timeout)`},
+		{"sql_mode", "kos:" + sentinel + "@tcp(h:3306)/db?sql_mode=%27ANSI_QUOTES%27", `parameter "sql_mode" is not allowed: the SQL check reads queries as the server's own sql_mode does`},
+		{"session-qualified", "kos:" + sentinel + "@tcp(h:3306)/db?@@session.max_statement_time=0", `parameter with a malformed name is not allowed: the exporter sets the statement time limit itself (timeout)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := ParseDSN("kos", config.Secret(tc.dsn))
