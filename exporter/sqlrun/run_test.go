@@ -225,19 +225,21 @@ func TestRunServerSideLimit(t *testing.T) {
 		return
 	}
 	tgt := openTarget(t, db.DSN)
-	// Only the server's limit can end this: the session's limit is 1s while
-	// the client context allows 10s.
-	ctx := context.Background()
+	// Only the server's limit can end this: the statement's limit is 1s
+	// while the client context allows 10s.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	conn, err := tgt.db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := limitSession(ctx, conn, time.Second); err != nil {
-		t.Fatalf("session limit: %v", err)
+	s, err := bindSession(ctx, conn, "SELECT SLEEP(5)", time.Second)
+	if err != nil {
+		t.Fatalf("statement limits: %v", err)
 	}
 	began := time.Now()
-	_, err = conn.ExecContext(ctx, "SELECT SLEEP(5)")
+	_, err = conn.ExecContext(ctx, s.query)
 	took := time.Since(began)
 	if took > 3*time.Second {
 		t.Errorf("SLEEP(5) ran %v under a 1s server-side limit (err %v)", took, err)
@@ -343,14 +345,35 @@ func TestSessionSetupOncePerConnection(t *testing.T) {
 	if _, err := tgt.Run(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
+	// Limits are never cached: MariaDB gets them in every statement, MySQL
+	// (and the in-process server) has them set before every run.
+	limits := []struct {
 		what string
 		want int
 	}{
-		{"read_only = 1", 1},        // once for the one connection
-		{"SET SESSION max_", 2},     // 5s once, then 4s once
-		{"SELECT model, n FROM", 4}, // every run
-	} {
+		{"SET SESSION max_execution_time = 5000, SESSION transaction_read_only = 1", 3},
+		{"SET SESSION max_execution_time = 4000, SESSION transaction_read_only = 1", 1},
+		{"SET STATEMENT", 0},
+		{"SET SESSION transaction_read_only = 1", 1}, // once for the one connection
+	}
+	if db.Real {
+		limits = []struct {
+			what string
+			want int
+		}{
+			{"SET STATEMENT max_statement_time=5.000, tx_read_only=1 FOR SELECT model, n FROM", 3},
+			{"SET STATEMENT max_statement_time=4.000, tx_read_only=1 FOR SELECT model, n FROM", 1},
+			{"SET SESSION max_", 0},
+			{"SET SESSION tx_read_only = 1", 1}, // once for the one connection
+		}
+	}
+	for _, tc := range append([]struct {
+		what string
+		want int
+	}{
+		{"SELECT VERSION(), CONNECTION_ID()", 1}, // likewise
+		{"SELECT model, n FROM", 4},              // every run
+	}, limits...) {
 		if got := proxy.Queries(tc.what); got != tc.want {
 			t.Errorf("statements containing %q: %d, want %d", tc.what, got, tc.want)
 		}
