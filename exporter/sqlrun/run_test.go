@@ -3,6 +3,7 @@ package sqlrun
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -377,5 +378,55 @@ func TestSessionSetupOncePerConnection(t *testing.T) {
 		if got := proxy.Queries(tc.what); got != tc.want {
 			t.Errorf("statements containing %q: %d, want %d", tc.what, got, tc.want)
 		}
+	}
+}
+
+// TestRunValues reads text and BIT columns through the driver: only plain
+// decimal text counts, and BIT(n) is its unsigned integer.
+func TestRunValues(t *testing.T) {
+	db := mysqltest.New(t)
+	db.Exec(t,
+		"CREATE TABLE vals (id INT PRIMARY KEY, model VARCHAR(20), txt VARCHAR(20), b8 BIT(8), b16 BIT(16), b64 BIT(64))",
+		`INSERT INTO vals VALUES
+			(1, 'dec', '12.50', b'101', 300, 1),
+			(2, 'exp', '-1.5e3', 0, 0, 0),
+			(3, 'nan', 'NaN', 255, 65535, 18446744073709551615),
+			(4, 'inf', '+Inf', 1, 1, 1),
+			(5, 'minf', '-Inf', 1, 1, 1),
+			(6, 'infinity', 'infinity', 1, 1, 1),
+			(7, 'under', '1_000', 1, 1, 1),
+			(8, 'hexfloat', '0x1p-2', 1, 1, 1),
+			(9, 'hex', '0x10', 1, 1, 1)`,
+	)
+	tgt := openTarget(t, db.DSN)
+	for _, tc := range []struct {
+		column string
+		want   map[string]float64
+		skips  int
+	}{
+		{"txt", map[string]float64{"dec": 12.5, "exp": -1500}, 7},
+		{"b8", map[string]float64{"dec": 5, "exp": 0, "nan": 255, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+		{"b16", map[string]float64{"dec": 300, "exp": 0, "nan": 65535, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+		{"b64", map[string]float64{"dec": 1, "exp": 0, "nan": 18446744073709551615, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+	} {
+		t.Run(tc.column, func(t *testing.T) {
+			m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, "+tc.column+" AS n FROM vals ORDER BY id", 5*time.Second))
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			got := map[string]float64{}
+			for _, f := range m.Families {
+				for _, dm := range f.Metrics {
+					got[dm.Label[0].GetValue()] = dm.GetGauge().GetValue()
+				}
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("samples %v, want %v", got, tc.want)
+			}
+			skip := Skip{Metric: "kos_activations", Column: "n", Reason: snapshot.SkipNonNumeric}
+			if m.Skipped[skip] != tc.skips {
+				t.Errorf("non-numeric skips %d, want %d (all: %v)", m.Skipped[skip], tc.skips, m.Skipped)
+			}
+		})
 	}
 }
