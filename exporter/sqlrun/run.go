@@ -58,11 +58,23 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 		return nil, classify(ctx, "setting the statement limits", err, true)
 	}
 	mapped, runErr := query(ctx, conn, s, c)
+	if ctx.Err() == nil {
+		releaseLocks(ctx, conn)
+		conn.Close()
+		if runErr != nil {
+			return nil, runErr
+		}
+		return mapped, nil
+	}
 	if runErr == nil {
+		// Done just in time; the session may hold a lock and there is no
+		// time left to release it, so it goes.
+		discard(conn)
 		conn.Close()
 		return mapped, nil
 	}
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		discard(conn)
 		conn.Close()
 		return nil, runErr
 	}
@@ -74,6 +86,18 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 	conn.Close()
 	runErr.Kill = t.kill(ctx, s.thread)
 	return nil, runErr
+}
+
+// releaseLocks frees the user-level locks (GET_LOCK) a query may have
+// taken through a stored function, which neither the read-only
+// transaction nor its rollback releases; a session that cannot be cleaned
+// is closed, which frees them too. Only then may the pool reuse it.
+func releaseLocks(ctx context.Context, conn *sql.Conn) {
+	// SELECT, not DO: the in-process server lacks DO.
+	var released int64
+	if err := conn.QueryRowContext(ctx, "SELECT RELEASE_ALL_LOCKS()").Scan(&released); err != nil {
+		discard(conn)
+	}
 }
 
 // query runs the bounded statement in a read-only transaction on conn and
