@@ -28,12 +28,19 @@ func unlimitedSleep(db *mysqltest.DB, marker string, seconds int) string {
 // runs, as another session sees them.
 func running(t *testing.T, db *mysqltest.DB, marker string) int {
 	t.Helper()
-	var n int
-	q := "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep' AND INFO LIKE '%" + marker + "%' AND INFO NOT LIKE '%PROCESSLIST%'"
-	if err := db.SQL.QueryRow(q).Scan(&n); err != nil {
+	n, err := countRunning(db, marker)
+	if err != nil {
 		t.Fatalf("processlist: %v", err)
 	}
 	return n
+}
+
+// countRunning is running for goroutines other than the test's.
+func countRunning(db *mysqltest.DB, marker string) (int, error) {
+	var n int
+	q := "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep' AND INFO LIKE '%" + marker + "%' AND INFO NOT LIKE '%PROCESSLIST%'"
+	err := db.SQL.QueryRow(q).Scan(&n)
+	return n, err
 }
 
 func TestRunKillsOnDeadline(t *testing.T) {
@@ -53,6 +60,36 @@ func TestRunKillsOnDeadline(t *testing.T) {
 	}
 	// Confirmed means gone: nothing of it is left on the server now.
 	if n := running(t, db, "kill_on_deadline"); n != 0 {
+		t.Errorf("%d statements still running after a confirmed kill", n)
+	}
+}
+
+// TestRunKillsOnCancel: a run stopped by a reload or shutdown leaves
+// nothing running either.
+func TestRunKillsOnCancel(t *testing.T) {
+	db := mysqltest.New(t)
+	tgt := openTarget(t, db.DSN)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		defer cancel()
+		for {
+			n, err := countRunning(db, "kill_on_cancel")
+			if err != nil {
+				t.Errorf("processlist: %v", err)
+				return
+			}
+			if n > 0 {
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	_, err := tgt.Run(ctx, gaugeCollector(unlimitedSleep(db, "kill_on_cancel", 30), 30*time.Second))
+	re := runErr(t, err)
+	if re.Kill == nil || !re.Kill.Confirmed {
+		t.Fatalf("kill %+v (%v), want confirmed", re.Kill, err)
+	}
+	if n := running(t, db, "kill_on_cancel"); n != 0 {
 		t.Errorf("%d statements still running after a confirmed kill", n)
 	}
 }

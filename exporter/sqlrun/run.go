@@ -18,8 +18,8 @@ type RunError struct {
 	Reason  string // one of the snapshot.Reason* constants
 	Reached bool   // whether the database answered at all
 	Err     error
-	// Kill is set when the client deadline passed while the statement
-	// could still be running on the server: what the kill achieved.
+	// Kill is set when the client gave up while the statement could
+	// still be running on the server: what the kill achieved.
 	Kill *Kill
 }
 
@@ -42,7 +42,8 @@ const (
 // Run executes the collector's query once, in a read-only session (set up
 // when the connection was opened) and a read-only transaction, bounded by
 // the collector's timeout on both sides, and maps the rows. When the
-// client deadline passes first, the statement is killed on the server.
+// client gives up first (deadline, or ctx cancelled by a reload or
+// shutdown), the statement is killed on the server.
 // Errors are *RunError.
 func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
@@ -72,11 +73,6 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 		discard(conn)
 		conn.Close()
 		return mapped, nil
-	}
-	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		discard(conn)
-		conn.Close()
-		return nil, runErr
 	}
 	// The driver has dropped the connection under the statement, but the
 	// server goes on running it. The session is discarded first, so no
@@ -180,7 +176,7 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 func connectFailure(err error) *RunError {
 	wrapped := fmt.Errorf("connecting: %w", err)
 	var ce *connectError
-	if !errors.As(err, &ce) && errors.Is(err, context.DeadlineExceeded) {
+	if !errors.As(err, &ce) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 		return &RunError{Reason: snapshot.ReasonTimeout, Reached: false, Err: fmt.Errorf("waiting for a free connection: %w", err)}
 	}
 	return &RunError{Reason: snapshot.ReasonConnect, Reached: false, Err: wrapped}
