@@ -60,8 +60,7 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 	}
 	mapped, runErr := query(ctx, conn, s, c)
 	if ctx.Err() == nil {
-		releaseLocks(ctx, conn)
-		conn.Close()
+		t.releaseLocks(conn)
 		if runErr != nil {
 			return nil, runErr
 		}
@@ -86,14 +85,23 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 
 // releaseLocks frees the user-level locks (GET_LOCK) a query may have
 // taken through a stored function, which neither the read-only
-// transaction nor its rollback releases; a session that cannot be cleaned
-// is closed, which frees them too. Only then may the pool reuse it.
-func releaseLocks(ctx context.Context, conn *sql.Conn) {
-	// SELECT, not DO: the in-process server lacks DO.
-	var released int64
-	if err := conn.QueryRowContext(ctx, "SELECT RELEASE_ALL_LOCKS()").Scan(&released); err != nil {
-		discard(conn)
-	}
+// transaction nor its rollback releases, then returns conn to the pool; a
+// session that cannot be cleaned is closed, which frees them too. It runs
+// after the run has returned, so the round trip adds nothing to a run's
+// time; the pool slot stays taken until it is done.
+func (t *Target) releaseLocks(conn *sql.Conn) {
+	t.cleaning.Add(1)
+	go func() {
+		defer t.cleaning.Done()
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
+		defer cancel()
+		// SELECT, not DO: the in-process server lacks DO.
+		var released int64
+		if err := conn.QueryRowContext(ctx, "SELECT RELEASE_ALL_LOCKS()").Scan(&released); err != nil {
+			discard(conn)
+		}
+	}()
 }
 
 // query runs the bounded statement in a read-only transaction on conn and

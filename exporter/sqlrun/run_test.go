@@ -346,6 +346,7 @@ func TestSessionSetupOncePerConnection(t *testing.T) {
 	if _, err := tgt.Run(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
+	tgt.Close() // waits for the sessions' cleaning
 	// Limits are never cached: MariaDB gets them in every statement, MySQL
 	// (and the in-process server) has them set before every run.
 	limits := []struct {
