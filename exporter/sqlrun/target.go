@@ -64,7 +64,8 @@ func (t *Target) DB() *sql.DB { return t.db }
 func (t *Target) Name() string { return t.name }
 
 // Close closes the pool's connections once they are idle, after the
-// sessions of finished runs are cleaned.
+// sessions of finished runs are cleaned. Call it once every Run has
+// returned.
 func (t *Target) Close() error {
 	t.cleaning.Wait()
 	return t.db.Close()
