@@ -122,7 +122,9 @@ func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) 
 	mapped, err := MapRows(ctx, c, rows)
 	if err != nil {
 		var re *RunError
-		errors.As(err, &re)
+		if !errors.As(err, &re) {
+			re = &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: err}
+		}
 		return nil, re
 	}
 	return mapped, nil
