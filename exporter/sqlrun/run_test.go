@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -430,5 +431,75 @@ func TestRunValues(t *testing.T) {
 				t.Errorf("non-numeric skips %d, want %d (all: %v)", m.Skipped[skip], tc.skips, m.Skipped)
 			}
 		})
+	}
+}
+
+// TestRunReassertsLimits: whatever switched the pooled session's limits
+// off (a stored function can) does not carry over to the next run.
+func TestRunReassertsLimits(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(db.DSN), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	ctx := context.Background()
+	conn, err := tgt.db.Conn(ctx) // the pool's one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	lift := []string{"SET SESSION transaction_read_only = 0", "SET SESSION max_execution_time = 0"}
+	if db.Real {
+		lift = []string{"SET SESSION tx_read_only = 0", "SET SESSION max_statement_time = 0"}
+	}
+	for _, stmt := range lift {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	conn.Close()
+
+	writes := []string{"INSERT INTO act VALUES (10, 'evil', 1)"}
+	if db.Real {
+		// DDL commits its way out of the read-only transaction: only the
+		// session's (statement's) read-only stops it.
+		writes = append(writes, "CREATE TABLE evil (id INT)")
+	} else {
+		t.Log("in-process server ignores read-only mode for DDL; DDL case runs only against " + mysqltest.EnvDSN)
+	}
+	for _, w := range writes {
+		if _, err := tgt.Run(ctx, gaugeCollector(w, 5*time.Second)); err == nil {
+			t.Errorf("%q succeeded on a session whose read-only had been switched off", w)
+		}
+	}
+	var rows, evil int
+	db.SQL.QueryRow("SELECT COUNT(*) FROM act").Scan(&rows)
+	db.SQL.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'evil'").Scan(&evil)
+	if rows != 4 || evil != 0 {
+		t.Errorf("after the writes: act has %d rows (want 4), table evil exists: %v", rows, evil != 0)
+	}
+	if !db.Real {
+		t.Log("in-process server enforces no statement time limit; the limit case runs only against " + mysqltest.EnvDSN)
+		return
+	}
+	// The session's own max_statement_time is 0 now; the statement still
+	// carries its limit. The client allows 10 s, so only the server can
+	// stop SLEEP(3) with its error.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err = tgt.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s, err := bindSession(ctx, conn, "SELECT SLEEP(3)", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, s.query)
+	var myErr *mysql.MySQLError
+	if !errors.As(err, &myErr) || myErr.Number != errMariaDBStatementTime {
+		t.Errorf("SLEEP(3) under a 1s limit on a session with max_statement_time=0: %v, want the server's limit error", err)
 	}
 }
