@@ -479,15 +479,32 @@ func (f *histogramFamily) bucketIndex(v any) (int, bool) {
 	if v == nil {
 		return 0, false
 	}
+	if isPosInf(v) {
+		return len(f.bounds), true
+	}
 	x, ok := number(v)
 	if !ok {
 		return 0, false
 	}
-	if math.IsInf(x, 1) {
-		return len(f.bounds), true
-	}
 	i := slices.Index(f.bounds, x)
 	return i, i >= 0
+}
+
+// isPosInf reports whether a bucket bound is +Inf: the text "+Inf" (or
+// "Inf", any case) as config.Metric documents, or a float's infinity.
+func isPosInf(v any) bool {
+	var s string
+	switch v := v.(type) {
+	case []byte:
+		s = string(v)
+	case string:
+		s = v
+	case float64:
+		return math.IsInf(v, 1)
+	default:
+		return false
+	}
+	return strings.EqualFold(s, "+Inf") || strings.EqualFold(s, "Inf")
 }
 
 func (f *histogramFamily) finish(m *Mapper) error {
@@ -521,16 +538,16 @@ func bucketCount(v any) (uint64, string) {
 	return uint64(x), ""
 }
 
-// number converts a scanned value to a sample value. Text comes from the
-// text protocol (every column, DECIMAL as "12.50") and from string columns.
+// number converts a scanned value to a finite sample value. Text comes
+// from the text protocol (DECIMAL as "12.50") and from string columns.
 func number(v any) (float64, bool) {
 	switch v := v.(type) {
 	case []byte:
-		return parseFloat(string(v))
+		return parseDecimal(v)
 	case sql.RawBytes:
-		return parseFloat(string(v))
+		return parseDecimal(v)
 	case string:
-		return parseFloat(v)
+		return parseDecimal([]byte(v))
 	case int64:
 		return float64(v), true
 	case int32:
@@ -542,9 +559,9 @@ func number(v any) (float64, bool) {
 	case uint32:
 		return float64(v), true
 	case float64:
-		return v, true
+		return v, isFinite(v)
 	case float32:
-		return float64(v), true
+		return float64(v), isFinite(float64(v))
 	case bool:
 		if v {
 			return 1, true
@@ -557,9 +574,66 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-func parseFloat(s string) (float64, bool) {
-	x, err := strconv.ParseFloat(s, 64)
+func isFinite(x float64) bool { return !math.IsInf(x, 0) && !math.IsNaN(x) }
+
+// parseDecimal reads text as a plain decimal number, as SQL prints one:
+// optional sign, digits, optional fraction, optional exponent. What else
+// strconv.ParseFloat takes (NaN, Inf, hex, underscores) is not a number
+// here, so a counter can never become NaN; nor is a value beyond float64.
+func parseDecimal(b []byte) (float64, bool) {
+	if !isDecimal(b) {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(string(b), 64)
 	return x, err == nil
+}
+
+func isDecimal(b []byte) bool {
+	i := 0
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		i++
+	}
+	digits := 0
+	for ; i < len(b) && isDigit(b[i]); i++ {
+		digits++
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		for ; i < len(b) && isDigit(b[i]); i++ {
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start := i
+		for ; i < len(b) && isDigit(b[i]); i++ {
+		}
+		if i == start {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// bitValue reads a BIT(n) column, which the driver returns as the raw
+// big-endian bytes, as its unsigned integer.
+func bitValue(b []byte) (uint64, bool) {
+	if len(b) > 8 {
+		return 0, false
+	}
+	var x uint64
+	for _, c := range b {
+		x = x<<8 | uint64(c)
+	}
+	return x, true
 }
 
 // appendLabel appends the label form of v to b and reports whether that

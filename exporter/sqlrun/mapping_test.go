@@ -485,6 +485,15 @@ kos_stock_units{kind="xyz",model="",part="contract"} 3
 				{txt("e"), txt("1e400")},
 				{txt("f"), struct{}{}},
 				{txt("g"), txt("1")},
+				// strconv.ParseFloat reads these; a counter must not.
+				{txt("h"), txt("NaN")},
+				{txt("i"), txt("+Inf")},
+				{txt("j"), txt("-Inf")},
+				{txt("k"), txt("infinity")},
+				{txt("l"), txt("1_000")},
+				{txt("m"), txt("0x1p-2")},
+				{txt("n"), txt("0x10")},
+				{txt("o"), math.NaN()},
 			},
 			want: `
 # HELP kos_activations_total Activations today.
@@ -494,7 +503,7 @@ kos_activations_total{model="g"} 1
 			series: 1,
 			skipped: map[Skip]int{
 				{"kos_activations_total", "n", snapshot.SkipNullValue}:  1,
-				{"kos_activations_total", "n", snapshot.SkipNonNumeric}: 5,
+				{"kos_activations_total", "n", snapshot.SkipNonNumeric}: 13,
 			},
 		},
 		{
@@ -840,4 +849,88 @@ func FuzzMapperAdd(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNumberText holds text values to plain decimal numbers: what else
+// strconv.ParseFloat reads must not become a sample (a counter at NaN).
+func TestNumberText(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"12", 12, true},
+		{"-12", -12, true},
+		{"+12", 12, true},
+		{"12.50", 12.5, true},
+		{"12.", 12, true},
+		{".5", 0.5, true},
+		{"-.5", -0.5, true},
+		{"1e3", 1000, true},
+		{"1.5E-3", 0.0015, true},
+		{"2e+2", 200, true},
+		{"007", 7, true},
+		{"NaN", 0, false},
+		{"nan", 0, false},
+		{"+Inf", 0, false},
+		{"-Inf", 0, false},
+		{"Inf", 0, false},
+		{"infinity", 0, false},
+		{"-Infinity", 0, false},
+		{"1_000", 0, false},
+		{"0x1p-2", 0, false},
+		{"0x10", 0, false},
+		{"0b101", 0, false},
+		{"1e400", 0, false}, // beyond float64
+		{"", 0, false},
+		{"+", 0, false},
+		{".", 0, false},
+		{"-.", 0, false},
+		{"1e", 0, false},
+		{"1e+", 0, false},
+		{"e3", 0, false},
+		{" 1", 0, false},
+		{"1 ", 0, false},
+		{"1.2.3", 0, false},
+		{"--1", 0, false},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			for _, v := range []any{txt(tc.in), sql.RawBytes(tc.in), tc.in} {
+				got, ok := number(v)
+				if ok != tc.ok || (ok && got != tc.want) {
+					t.Errorf("number(%T %q) = %v, %v; want %v, %v", v, tc.in, got, ok, tc.want, tc.ok)
+				}
+			}
+		})
+	}
+}
+
+// TestNumberNonFinite: a float column can hold NaN or ±Inf on some servers
+// (the in-process one); neither is a sample value.
+func TestNumberNonFinite(t *testing.T) {
+	for _, v := range []any{math.NaN(), math.Inf(1), math.Inf(-1), float32(math.NaN()), float32(math.Inf(1))} {
+		if got, ok := number(v); ok {
+			t.Errorf("number(%T %v) = %v, accepted", v, v, got)
+		}
+	}
+}
+
+func TestBitValue(t *testing.T) {
+	for _, tc := range []struct {
+		in   []byte
+		want uint64
+		ok   bool
+	}{
+		{[]byte{}, 0, true},
+		{[]byte{0x05}, 5, true},
+		{[]byte{0x01, 0x2c}, 300, true},
+		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, math.MaxUint64, true},
+		{[]byte{1, 0, 0, 0, 0, 0, 0, 0, 0}, 0, false},
+	} {
+		got, ok := bitValue(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("bitValue(%x) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
 }

@@ -18,35 +18,95 @@ type RunError struct {
 	Reason  string // one of the snapshot.Reason* constants
 	Reached bool   // whether the database answered at all
 	Err     error
+	// Kill is set when the client gave up while the statement could
+	// still be running on the server: what the kill achieved.
+	Kill *Kill
 }
 
-func (e *RunError) Error() string { return e.Err.Error() }
+func (e *RunError) Error() string {
+	if e.Kill == nil {
+		return e.Err.Error()
+	}
+	return e.Err.Error() + "; " + e.Kill.String()
+}
+
 func (e *RunError) Unwrap() error { return e.Err }
 
 // MySQL server errors the runner tells apart.
 const (
-	errAccessDenied         = 1045
-	errDBAccessDenied       = 1044
 	errMariaDBStatementTime = 1969 // max_statement_time exceeded
 	errMySQLExecutionTime   = 3024 // max_execution_time exceeded
+	errUnknownThread        = 1094 // KILL of a thread that has ended
 )
 
 // Run executes the collector's query once, in a read-only session (set up
 // when the connection was opened) and a read-only transaction, bounded by
-// the collector's timeout on both sides, and maps the rows. Errors are
-// *RunError.
+// the collector's timeout on both sides, and maps the rows. When the
+// client gives up first (deadline, or ctx cancelled by a reload or
+// shutdown), the statement is killed on the server.
+// Errors are *RunError.
 func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 
 	conn, err := t.db.Conn(ctx)
 	if err != nil {
-		return nil, classify(ctx, "connecting", err, false)
+		return nil, connectFailure(err)
 	}
-	defer conn.Close()
-	if err := limitSession(ctx, conn, c.Timeout); err != nil {
-		return nil, classify(ctx, "setting the statement time limit", err, true)
+	s, err := bindSession(ctx, conn, c.SQL, c.Timeout)
+	if err != nil {
+		conn.Close()
+		return nil, classify(ctx, "setting the statement limits", err, true)
 	}
+	mapped, runErr := query(ctx, conn, s, c)
+	if ctx.Err() == nil {
+		t.releaseLocks(conn)
+		if runErr != nil {
+			return nil, runErr
+		}
+		return mapped, nil
+	}
+	if runErr == nil {
+		// Done just in time; the session may hold a lock and there is no
+		// time left to release it, so it goes.
+		discard(conn)
+		conn.Close()
+		return mapped, nil
+	}
+	// The driver has dropped the connection under the statement, but the
+	// server goes on running it. The session is discarded first, so no
+	// later run can be on its thread when the kill arrives: the kill can
+	// only hit this run's statement, or nothing.
+	discard(conn)
+	conn.Close()
+	runErr.Kill = t.kill(ctx, s.thread)
+	return nil, runErr
+}
+
+// releaseLocks frees the user-level locks (GET_LOCK) a query may have
+// taken through a stored function, which neither the read-only
+// transaction nor its rollback releases, then returns conn to the pool; a
+// session that cannot be cleaned is closed, which frees them too. It runs
+// after the run has returned, so the round trip adds nothing to a run's
+// time; the pool slot stays taken until it is done.
+func (t *Target) releaseLocks(conn *sql.Conn) {
+	t.cleaning.Add(1)
+	go func() {
+		defer t.cleaning.Done()
+		defer conn.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
+		defer cancel()
+		// SELECT, not DO: the in-process server lacks DO.
+		var released int64
+		if err := conn.QueryRowContext(ctx, "SELECT RELEASE_ALL_LOCKS()").Scan(&released); err != nil {
+			discard(conn)
+		}
+	}()
+}
+
+// query runs the bounded statement in a read-only transaction on conn and
+// maps its rows.
+func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) (*Mapped, *RunError) {
 	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, classify(ctx, "starting a read-only transaction", err, true)
@@ -54,12 +114,20 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) 
 	// Nothing is written; rolling back ends the snapshot at once.
 	defer tx.Rollback()
 
-	rows, err := tx.QueryContext(ctx, c.SQL)
+	rows, err := tx.QueryContext(ctx, s.query)
 	if err != nil {
 		return nil, classify(ctx, "running the query", err, true)
 	}
 	defer rows.Close()
-	return MapRows(ctx, c, rows)
+	mapped, err := MapRows(ctx, c, rows)
+	if err != nil {
+		var re *RunError
+		if !errors.As(err, &re) {
+			re = &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: err}
+		}
+		return nil, re
+	}
+	return mapped, nil
 }
 
 // MapRows reads every row of a collector's query and maps it onto the
@@ -74,6 +142,10 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 	if err != nil {
 		return nil, &RunError{Reason: snapshot.ReasonColumns, Reached: true, Err: err}
 	}
+	bits, err := bitColumns(rows)
+	if err != nil {
+		return nil, classify(ctx, "reading the column types", err, true)
+	}
 	values := make([]any, len(columns))
 	dest := make([]any, len(columns))
 	for i := range values {
@@ -82,6 +154,13 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, classify(ctx, "reading a row", err, true)
+		}
+		for _, i := range bits {
+			if b, ok := values[i].([]byte); ok {
+				if x, ok := bitValue(b); ok {
+					values[i] = x
+				}
+			}
 		}
 		if err := mapper.Add(values); err != nil {
 			if errors.Is(err, ErrTooManySeries) {
@@ -100,8 +179,37 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 	return mapped, nil
 }
 
-// classify names the reason of a failed step. reached says whether the
-// server had answered before this step.
+// connectFailure names the reason DB.Conn failed. Everything that failed
+// while opening a session is connect; database/sql returns ctx.Err() itself
+// when the deadline passed while waiting for a free pool slot, which is a
+// timeout.
+func connectFailure(err error) *RunError {
+	wrapped := fmt.Errorf("connecting: %w", err)
+	var ce *connectError
+	if !errors.As(err, &ce) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return &RunError{Reason: snapshot.ReasonTimeout, Reached: false, Err: fmt.Errorf("waiting for a free connection: %w", err)}
+	}
+	return &RunError{Reason: snapshot.ReasonConnect, Reached: false, Err: wrapped}
+}
+
+// bitColumns returns the indexes of BIT columns, whose raw bytes are a
+// number.
+func bitColumns(rows *sql.Rows) ([]int, error) {
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	var bits []int
+	for i, ct := range types {
+		if ct.DatabaseTypeName() == "BIT" {
+			bits = append(bits, i)
+		}
+	}
+	return bits, nil
+}
+
+// classify names the reason of a failed step after the session was open.
+// reached says whether the server had answered before this step.
 func classify(ctx context.Context, step string, err error, reached bool) *RunError {
 	wrapped := fmt.Errorf("%s: %w", step, err)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
@@ -112,8 +220,6 @@ func classify(ctx context.Context, step string, err error, reached bool) *RunErr
 		switch myErr.Number {
 		case errMariaDBStatementTime, errMySQLExecutionTime:
 			return &RunError{Reason: snapshot.ReasonTimeout, Reached: true, Err: wrapped}
-		case errAccessDenied, errDBAccessDenied:
-			return &RunError{Reason: snapshot.ReasonConnect, Reached: false, Err: wrapped}
 		}
 		return &RunError{Reason: snapshot.ReasonSQL, Reached: true, Err: wrapped}
 	}

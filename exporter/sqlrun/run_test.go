@@ -3,10 +3,12 @@ package sqlrun
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -225,19 +227,21 @@ func TestRunServerSideLimit(t *testing.T) {
 		return
 	}
 	tgt := openTarget(t, db.DSN)
-	// Only the server's limit can end this: the session's limit is 1s while
-	// the client context allows 10s.
-	ctx := context.Background()
+	// Only the server's limit can end this: the statement's limit is 1s
+	// while the client context allows 10s.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	conn, err := tgt.db.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if err := limitSession(ctx, conn, time.Second); err != nil {
-		t.Fatalf("session limit: %v", err)
+	s, err := bindSession(ctx, conn, "SELECT SLEEP(5)", time.Second)
+	if err != nil {
+		t.Fatalf("statement limits: %v", err)
 	}
 	began := time.Now()
-	_, err = conn.ExecContext(ctx, "SELECT SLEEP(5)")
+	_, err = conn.ExecContext(ctx, s.query)
 	took := time.Since(began)
 	if took > 3*time.Second {
 		t.Errorf("SLEEP(5) ran %v under a 1s server-side limit (err %v)", took, err)
@@ -343,16 +347,159 @@ func TestSessionSetupOncePerConnection(t *testing.T) {
 	if _, err := tgt.Run(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
+	tgt.Close() // waits for the sessions' cleaning
+	// Limits are never cached: MariaDB gets them in every statement, MySQL
+	// (and the in-process server) has them set before every run.
+	limits := []struct {
 		what string
 		want int
 	}{
-		{"read_only = 1", 1},        // once for the one connection
-		{"SET SESSION max_", 2},     // 5s once, then 4s once
-		{"SELECT model, n FROM", 4}, // every run
-	} {
+		{"SET SESSION max_execution_time = 5000, SESSION transaction_read_only = 1", 3},
+		{"SET SESSION max_execution_time = 4000, SESSION transaction_read_only = 1", 1},
+		{"SET STATEMENT", 0},
+		{"SET SESSION transaction_read_only = 1", 1}, // once for the one connection
+	}
+	if db.Real {
+		limits = []struct {
+			what string
+			want int
+		}{
+			{"SET STATEMENT max_statement_time=5.000, tx_read_only=1 FOR SELECT model, n FROM", 3},
+			{"SET STATEMENT max_statement_time=4.000, tx_read_only=1 FOR SELECT model, n FROM", 1},
+			{"SET SESSION max_", 0},
+			{"SET SESSION tx_read_only = 1", 1}, // once for the one connection
+		}
+	}
+	for _, tc := range append([]struct {
+		what string
+		want int
+	}{
+		{"SELECT VERSION(), CONNECTION_ID()", 1}, // likewise
+		{"SELECT model, n FROM", 4},              // every run
+		{"SELECT RELEASE_ALL_LOCKS()", 4},        // likewise
+	}, limits...) {
 		if got := proxy.Queries(tc.what); got != tc.want {
 			t.Errorf("statements containing %q: %d, want %d", tc.what, got, tc.want)
 		}
+	}
+}
+
+// TestRunValues reads text and BIT columns through the driver: only plain
+// decimal text counts, and BIT(n) is its unsigned integer.
+func TestRunValues(t *testing.T) {
+	db := mysqltest.New(t)
+	db.Exec(t,
+		"CREATE TABLE vals (id INT PRIMARY KEY, model VARCHAR(20), txt VARCHAR(20), b8 BIT(8), b16 BIT(16), b64 BIT(64))",
+		`INSERT INTO vals VALUES
+			(1, 'dec', '12.50', b'101', 300, 1),
+			(2, 'exp', '-1.5e3', 0, 0, 0),
+			(3, 'nan', 'NaN', 255, 65535, 18446744073709551615),
+			(4, 'inf', '+Inf', 1, 1, 1),
+			(5, 'minf', '-Inf', 1, 1, 1),
+			(6, 'infinity', 'infinity', 1, 1, 1),
+			(7, 'under', '1_000', 1, 1, 1),
+			(8, 'hexfloat', '0x1p-2', 1, 1, 1),
+			(9, 'hex', '0x10', 1, 1, 1)`,
+	)
+	tgt := openTarget(t, db.DSN)
+	for _, tc := range []struct {
+		column string
+		want   map[string]float64
+		skips  int
+	}{
+		{"txt", map[string]float64{"dec": 12.5, "exp": -1500}, 7},
+		{"b8", map[string]float64{"dec": 5, "exp": 0, "nan": 255, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+		{"b16", map[string]float64{"dec": 300, "exp": 0, "nan": 65535, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+		{"b64", map[string]float64{"dec": 1, "exp": 0, "nan": 18446744073709551615, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
+	} {
+		t.Run(tc.column, func(t *testing.T) {
+			m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, "+tc.column+" AS n FROM vals ORDER BY id", 5*time.Second))
+			if err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			got := map[string]float64{}
+			for _, f := range m.Families {
+				for _, dm := range f.Metrics {
+					got[dm.Label[0].GetValue()] = dm.GetGauge().GetValue()
+				}
+			}
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("samples %v, want %v", got, tc.want)
+			}
+			skip := Skip{Metric: "kos_activations", Column: "n", Reason: snapshot.SkipNonNumeric}
+			if m.Skipped[skip] != tc.skips {
+				t.Errorf("non-numeric skips %d, want %d (all: %v)", m.Skipped[skip], tc.skips, m.Skipped)
+			}
+		})
+	}
+}
+
+// TestRunReassertsLimits: whatever switched the pooled session's limits
+// off (a stored function can) does not carry over to the next run.
+func TestRunReassertsLimits(t *testing.T) {
+	db := mysqltest.New(t)
+	seedActivations(t, db)
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(db.DSN), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+	ctx := context.Background()
+	conn, err := tgt.db.Conn(ctx) // the pool's one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	lift := []string{"SET SESSION transaction_read_only = 0", "SET SESSION max_execution_time = 0"}
+	if db.Real {
+		lift = []string{"SET SESSION tx_read_only = 0", "SET SESSION max_statement_time = 0"}
+	}
+	for _, stmt := range lift {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	conn.Close()
+
+	writes := []string{"INSERT INTO act VALUES (10, 'evil', 1)"}
+	if db.Real {
+		// DDL commits its way out of the read-only transaction: only the
+		// session's (statement's) read-only stops it.
+		writes = append(writes, "CREATE TABLE evil (id INT)")
+	} else {
+		t.Log("in-process server ignores read-only mode for DDL; DDL case runs only against " + mysqltest.EnvDSN)
+	}
+	for _, w := range writes {
+		if _, err := tgt.Run(ctx, gaugeCollector(w, 5*time.Second)); err == nil {
+			t.Errorf("%q succeeded on a session whose read-only had been switched off", w)
+		}
+	}
+	var rows, evil int
+	db.SQL.QueryRow("SELECT COUNT(*) FROM act").Scan(&rows)
+	db.SQL.QueryRow("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'evil'").Scan(&evil)
+	if rows != 4 || evil != 0 {
+		t.Errorf("after the writes: act has %d rows (want 4), table evil exists: %v", rows, evil != 0)
+	}
+	if !db.Real {
+		t.Log("in-process server enforces no statement time limit; the limit case runs only against " + mysqltest.EnvDSN)
+		return
+	}
+	// The session's own max_statement_time is 0 now; the statement still
+	// carries its limit. The client allows 10 s, so only the server can
+	// stop SLEEP(3) with its error.
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err = tgt.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s, err := bindSession(ctx, conn, "SELECT SLEEP(3)", time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.ExecContext(ctx, s.query)
+	var myErr *mysql.MySQLError
+	if !errors.As(err, &myErr) || myErr.Number != errMariaDBStatementTime {
+		t.Errorf("SLEEP(3) under a 1s limit on a session with max_statement_time=0: %v, want the server's limit error", err)
 	}
 }

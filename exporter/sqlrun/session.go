@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,34 +27,41 @@ type driverConn interface {
 }
 
 // sessionConnector makes every new session read-only before database/sql
-// sees it, so no statement on a pooled connection can ever write, and a run
-// pays no round trip for it.
+// sees it and learns the server's flavor and thread id.
 type sessionConnector struct{ driver.Connector }
+
+// connectError marks a failure to open a session: dial, handshake, login
+// or setup. database/sql returns it unchanged from DB.Conn, which tells it
+// apart from the bare ctx.Err() of a wait for a free pool slot.
+type connectError struct{ err error }
+
+func (e *connectError) Error() string { return e.err.Error() }
+func (e *connectError) Unwrap() error { return e.err }
 
 func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	raw, err := c.Connector.Connect(ctx)
 	if err != nil {
-		return nil, err
+		return nil, &connectError{err}
 	}
 	dc, ok := raw.(driverConn)
 	if !ok {
 		raw.Close()
-		return nil, fmt.Errorf("MySQL driver connection %T lacks the context methods", raw)
+		return nil, &connectError{fmt.Errorf("MySQL driver connection %T lacks the context methods", raw)}
 	}
 	sc := &sessionConn{driverConn: dc}
 	if err := sc.setup(ctx); err != nil {
 		dc.Close()
-		return nil, err
+		return nil, &connectError{err}
 	}
 	return sc, nil
 }
 
-// sessionConn is a read-only session that remembers its statement time
-// limit, so a run sets the limit only when it differs.
+// sessionConn is a read-only session whose server thread id is known, so
+// a statement it runs can be killed from another session.
 type sessionConn struct {
 	driverConn
-	flavor  flavor
-	timeout time.Duration
+	flavor flavor
+	thread uint64 // CONNECTION_ID()
 }
 
 // flavor is the SQL dialect of a server.
@@ -71,16 +79,16 @@ func flavorOf(version string) flavor {
 	return flavorMySQL
 }
 
-// setup asks the server's version and makes the session read-only: MariaDB
-// names the variable tx_read_only, MySQL 8 transaction_read_only. A
-// read-only session refuses even DDL, which would otherwise commit its way
-// out of a read-only transaction.
+// setup asks the server's version and thread id and makes the session
+// read-only: MariaDB names the variable tx_read_only, MySQL 8
+// transaction_read_only. A read-only session refuses even DDL, which would
+// otherwise commit its way out of a read-only transaction.
 func (c *sessionConn) setup(ctx context.Context) error {
-	rows, err := c.QueryContext(ctx, "SELECT VERSION()", nil)
+	rows, err := c.QueryContext(ctx, "SELECT VERSION(), CONNECTION_ID()", nil)
 	if err != nil {
 		return fmt.Errorf("asking the server version: %w", err)
 	}
-	dest := make([]driver.Value, 1)
+	dest := make([]driver.Value, 2)
 	err = rows.Next(dest)
 	rows.Close()
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -88,6 +96,9 @@ func (c *sessionConn) setup(ctx context.Context) error {
 	}
 	version, _ := dest[0].([]byte)
 	c.flavor = flavorOf(string(version))
+	if c.thread, err = threadID(dest[1]); err != nil {
+		return fmt.Errorf("asking the connection id: %w", err)
+	}
 	stmt := "SET SESSION transaction_read_only = 1"
 	if c.flavor == flavorMariaDB {
 		stmt = "SET SESSION tx_read_only = 1"
@@ -98,33 +109,71 @@ func (c *sessionConn) setup(ctx context.Context) error {
 	return nil
 }
 
-// limit bounds each statement's time on the server, so a query abandoned
-// by the client does not keep running: max_statement_time (seconds) on
-// MariaDB, max_execution_time (milliseconds) on MySQL.
-func (c *sessionConn) limit(ctx context.Context, timeout time.Duration) error {
-	if c.timeout == timeout {
-		return nil
+func threadID(v driver.Value) (uint64, error) {
+	switch v := v.(type) {
+	case int64:
+		return uint64(v), nil
+	case uint64:
+		return v, nil
+	case []byte:
+		return strconv.ParseUint(string(v), 10, 64)
 	}
-	stmt := fmt.Sprintf("SET SESSION max_execution_time = %d", timeout.Milliseconds())
-	if c.flavor == flavorMariaDB {
-		stmt = fmt.Sprintf("SET SESSION max_statement_time = %.3f", timeout.Seconds())
-	}
-	if _, err := c.ExecContext(ctx, stmt, nil); err != nil {
-		return err
-	}
-	c.timeout = timeout
-	return nil
+	return 0, fmt.Errorf("unexpected CONNECTION_ID() value %T", v)
 }
 
-// limitSession applies timeout to the session behind conn.
-func limitSession(ctx context.Context, conn interface {
+// bound returns the statement to send for query so that nothing the query
+// does can lift its time limit or make it writable: a stored function may
+// run SET SESSION max_statement_time=0 or tx_read_only=0, so nothing is
+// trusted from an earlier run. MariaDB gets both per statement (SET
+// STATEMENT restores the session values afterwards, no extra round trip);
+// MySQL has no SET STATEMENT, so the session values are set again here,
+// before the run's transaction. A limit of 0 would mean none, hence the
+// floor of 1 ms.
+func (c *sessionConn) bound(ctx context.Context, query string, timeout time.Duration) (string, error) {
+	ms := max(timeout.Milliseconds(), 1)
+	if c.flavor == flavorMariaDB {
+		return fmt.Sprintf("SET STATEMENT max_statement_time=%d.%03d, tx_read_only=1 FOR %s", ms/1000, ms%1000, query), nil
+	}
+	stmt := fmt.Sprintf("SET SESSION max_execution_time = %d, SESSION transaction_read_only = 1", ms)
+	if _, err := c.ExecContext(ctx, stmt, nil); err != nil {
+		return "", err
+	}
+	return query, nil
+}
+
+// session is what a run needs to know about its connection.
+type session struct {
+	thread uint64
+	query  string // the statement to send, bounded
+}
+
+// bindSession prepares query on the session behind conn.
+func bindSession(ctx context.Context, conn interface {
 	Raw(func(any) error) error
-}, timeout time.Duration) error {
-	return conn.Raw(func(dc any) error {
+}, query string, timeout time.Duration) (session, error) {
+	var s session
+	err := conn.Raw(func(dc any) error {
 		sc, ok := dc.(*sessionConn)
 		if !ok {
 			return fmt.Errorf("connection %T was not opened by this package", dc)
 		}
-		return sc.limit(ctx, timeout)
+		s.thread = sc.thread
+		var err error
+		s.query, err = sc.bound(ctx, query, timeout)
+		return err
+	})
+	return s, err
+}
+
+// discard closes the session behind conn and keeps database/sql from ever
+// handing it out again.
+func discard(conn interface {
+	Raw(func(any) error) error
+}) {
+	conn.Raw(func(dc any) error {
+		if c, ok := dc.(driver.Conn); ok {
+			c.Close()
+		}
+		return driver.ErrBadConn
 	})
 }

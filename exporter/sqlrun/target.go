@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -16,8 +17,9 @@ import (
 
 // Target is a bounded connection pool to one database server.
 type Target struct {
-	name string
-	db   *sql.DB
+	name     string
+	db       *sql.DB
+	cleaning sync.WaitGroup // sessions being cleaned after a run
 }
 
 // Open prepares the pool; it does not connect (the first run does).
@@ -61,8 +63,13 @@ func (t *Target) DB() *sql.DB { return t.db }
 // Name is the target's name in the config.
 func (t *Target) Name() string { return t.name }
 
-// Close closes the pool's connections once they are idle.
-func (t *Target) Close() error { return t.db.Close() }
+// Close closes the pool's connections once they are idle, after the
+// sessions of finished runs are cleaned. Call it once every Run has
+// returned.
+func (t *Target) Close() error {
+	t.cleaning.Wait()
+	return t.db.Close()
+}
 
 // RouteDriverLog sends the MySQL driver's own messages (dropped connections
 // and the like, printed to stderr by default) to logger at debug level. The
