@@ -24,10 +24,9 @@ type Target struct {
 
 // Open prepares the pool; it does not connect (the first run does).
 func Open(t *config.Target) (*Target, error) {
-	cfg, err := parseDSN(t.DSN)
+	cfg, err := ParseDSN(t.Name, t.DSN)
 	if err != nil {
-		// The driver's parse errors name the faulty part, never the password.
-		return nil, fmt.Errorf("target %q: invalid dsn: %w", t.Name, err)
+		return nil, err
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 5 * time.Second // dial
@@ -35,7 +34,7 @@ func Open(t *config.Target) (*Target, error) {
 	cfg.MultiStatements = false
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		return nil, fmt.Errorf("target %q: invalid dsn: %w", t.Name, driverError(err))
 	}
 	db := sql.OpenDB(sessionConnector{connector})
 	db.SetMaxOpenConns(t.MaxOpenConns)
@@ -43,18 +42,6 @@ func Open(t *config.Target) (*Target, error) {
 	// Recycle connections so a failover or restart is followed quickly.
 	db.SetConnMaxLifetime(10 * time.Minute)
 	return &Target{name: t.Name, db: db}, nil
-}
-
-// RedactDSN returns dsn with its password replaced, for logs and pages.
-func RedactDSN(dsn string) string {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "<unparsable dsn>"
-	}
-	if cfg.Passwd != "" {
-		cfg.Passwd = "xxxxx"
-	}
-	return cfg.FormatDSN()
 }
 
 // DB is the pool, for connection statistics.

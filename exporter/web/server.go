@@ -7,7 +7,7 @@ import (
 )
 
 // Timeouts bound how long the server keeps a connection; see
-// DefaultTimeouts for why each is what it is.
+// defaultTimeouts for why each is what it is.
 type Timeouts struct {
 	ReadHeader time.Duration // request line and headers
 	Read       time.Duration // whole request; requests here have no body
@@ -15,13 +15,13 @@ type Timeouts struct {
 	Idle       time.Duration // keep-alive between requests
 }
 
-// DefaultTimeouts are sized for scrapes. Write: a 100,000-series page is
+// defaultTimeouts are sized for scrapes. Write: a 100,000-series page is
 // about 10 MB plain, 1 MB gzipped, under a minute for a client that reads
 // at 1.5 Mbit/s gzipped; Prometheus itself gives up at its scrape_timeout
 // (at most the interval, typically 10-60 s). Idle: above the usual 60 s
 // scrape interval, so a scraper keeps its connection between scrapes, but
 // a connection left idle (or one that only got a 401) is closed.
-var DefaultTimeouts = Timeouts{
+var defaultTimeouts = Timeouts{
 	ReadHeader: 10 * time.Second,
 	Read:       30 * time.Second,
 	Write:      time.Minute,
@@ -33,7 +33,7 @@ var DefaultTimeouts = Timeouts{
 const MaxHeaderBytes = 64 << 10
 
 // NewServer returns the HTTP server for handler with timeouts t (zero
-// fields take DefaultTimeouts). The server's own errors (TLS handshakes,
+// fields take defaultTimeouts). The server's own errors (TLS handshakes,
 // accept failures) go to logger at warning level, in the configured log
 // format, not to Go's standard logger.
 func NewServer(handler http.Handler, logger *slog.Logger, t Timeouts) *http.Server {
@@ -45,10 +45,10 @@ func NewServer(handler http.Handler, logger *slog.Logger, t Timeouts) *http.Serv
 	}
 	return &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: or(t.ReadHeader, DefaultTimeouts.ReadHeader),
-		ReadTimeout:       or(t.Read, DefaultTimeouts.Read),
-		WriteTimeout:      or(t.Write, DefaultTimeouts.Write),
-		IdleTimeout:       or(t.Idle, DefaultTimeouts.Idle),
+		ReadHeaderTimeout: or(t.ReadHeader, defaultTimeouts.ReadHeader),
+		ReadTimeout:       or(t.Read, defaultTimeouts.Read),
+		WriteTimeout:      or(t.Write, defaultTimeouts.Write),
+		IdleTimeout:       or(t.Idle, defaultTimeouts.Idle),
 		MaxHeaderBytes:    MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.With("component", "http").Handler(), slog.LevelWarn),
 	}
