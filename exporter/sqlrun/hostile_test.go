@@ -378,6 +378,21 @@ func (e *hostileEnv) checkLimits(t *testing.T, tgt *Target) {
 	if err := conn.QueryRowContext(ctx, "SELECT @@session.tx_read_only").Scan(&ro); err != nil || ro != 1 {
 		t.Errorf("session tx_read_only = %d (%v), want 1", ro, err)
 	}
+	s := serverStopsSleep(ctx, t, conn)
+	// The thread reports its statement a moment after sending the error.
+	for deadline := time.Now().Add(time.Second); e.busy(t, s.thread) != 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Errorf("SLEEP(3) still running 1s after the server stopped it")
+			break
+		}
+	}
+}
+
+// serverStopsSleep runs SELECT SLEEP(3) on conn bound to a 1 s limit and
+// fails unless the server's max_statement_time error stops it (ctx must
+// allow longer, so only the server can). It returns the bound session.
+func serverStopsSleep(ctx context.Context, t *testing.T, conn *sql.Conn) session {
+	t.Helper()
 	s, err := bindSession(ctx, conn, "SELECT SLEEP(3)", time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -387,11 +402,5 @@ func (e *hostileEnv) checkLimits(t *testing.T, tgt *Target) {
 	if !errors.As(err, &myErr) || myErr.Number != errMariaDBStatementTime {
 		t.Errorf("SLEEP(3) under a 1s limit: %v, want the server's max_statement_time error", err)
 	}
-	// The thread reports its statement a moment after sending the error.
-	for deadline := time.Now().Add(time.Second); e.busy(t, s.thread) != 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Errorf("SLEEP(3) still running 1s after the server stopped it")
-			break
-		}
-	}
+	return s
 }

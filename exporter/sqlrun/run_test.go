@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
@@ -486,13 +485,5 @@ func TestRunReassertsLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	s, err := bindSession(ctx, conn, "SELECT SLEEP(3)", time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = conn.ExecContext(ctx, s.query)
-	var myErr *mysql.MySQLError
-	if !errors.As(err, &myErr) || myErr.Number != errMariaDBStatementTime {
-		t.Errorf("SLEEP(3) under a 1s limit on a session with max_statement_time=0: %v, want the server's limit error", err)
-	}
+	serverStopsSleep(ctx, t, conn)
 }
