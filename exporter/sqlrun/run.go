@@ -104,17 +104,23 @@ func (t *Target) releaseLocks(conn *sql.Conn) {
 	}()
 }
 
-// query runs the bounded statement in a read-only transaction on conn and
-// maps its rows.
+// query runs the bounded statement on conn and maps its rows. On MariaDB
+// the statement carries read-only itself (SET STATEMENT tx_read_only=1) and
+// is its own transaction; elsewhere it runs in START TRANSACTION READ ONLY,
+// because a MySQL-compatible server may ignore the session's read-only mode
+// (the in-process one does) while honouring the transaction's.
 func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) (*Mapped, *RunError) {
-	tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, classify(ctx, "starting a read-only transaction", err, true)
+	q := conn.QueryContext
+	if !s.readOnlyStatement {
+		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		if err != nil {
+			return nil, classify(ctx, "starting a read-only transaction", err, true)
+		}
+		// Nothing is written; rolling back ends the snapshot at once.
+		defer tx.Rollback()
+		q = tx.QueryContext
 	}
-	// Nothing is written; rolling back ends the snapshot at once.
-	defer tx.Rollback()
-
-	rows, err := tx.QueryContext(ctx, s.query)
+	rows, err := q(ctx, s.query)
 	if err != nil {
 		return nil, classify(ctx, "running the query", err, true)
 	}

@@ -145,6 +145,9 @@ func (c *sessionConn) bound(ctx context.Context, query string, timeout time.Dura
 type session struct {
 	thread uint64
 	query  string // the statement to send, bounded
+	// readOnlyStatement: query makes itself read-only (MariaDB's SET
+	// STATEMENT), so it needs no read-only transaction around it.
+	readOnlyStatement bool
 }
 
 // bindSession prepares query on the session behind conn.
@@ -158,6 +161,7 @@ func bindSession(ctx context.Context, conn interface {
 			return fmt.Errorf("connection %T was not opened by this package", dc)
 		}
 		s.thread = sc.thread
+		s.readOnlyStatement = sc.flavor == flavorMariaDB
 		var err error
 		s.query, err = sc.bound(ctx, query, timeout)
 		return err
