@@ -136,19 +136,19 @@ func (c *Client) gaps(ctx context.Context, day *table.Day) error {
 			}
 		}
 		for i := range minutes {
-			reason := ""
+			var reason table.GapReason // zero: exposed all minute
 			switch v, ok := seen[col][i]; {
 			case !ok:
-				reason = "no data"
+				reason = table.NoData
 			case v < 1:
-				reason = "not exposed"
+				reason = table.NotExposed
 			}
 			from := day.Start.Add(time.Duration(i) * resolution)
 			if open != nil && (reason != open.Reason || from.Sub(day.Start)%time.Hour == 0) {
 				flush() // gaps never straddle an hour, so each hour knows its own
 			}
 			switch {
-			case reason == "":
+			case reason == 0:
 			case open == nil:
 				open = &table.Gap{Collector: col, From: from, To: from.Add(resolution), Reason: reason}
 			default:

@@ -1,5 +1,7 @@
 package render
 
+import "github.com/kos-ops/kos_exporter/report/table"
+
 // lang holds the words of one heading language.
 type lang struct {
 	code, title, hour, day, model, total, insured, versus string
@@ -38,4 +40,12 @@ func labelsFor(code string) (lang, bool) {
 		}, true
 	}
 	return lang{}, false
+}
+
+// reason names why a collector's results were missing.
+func (l lang) reason(r table.GapReason) string {
+	if r == table.NoData {
+		return l.noData
+	}
+	return l.notExposed
 }

@@ -70,11 +70,7 @@ func sectionGrid(l lang, rep table.Report, s table.Section, title string) grid {
 		g.notes = append(g.notes, l.partial)
 	}
 	for _, gap := range s.Gaps {
-		reason := l.notExposed
-		if gap.Reason == "no data" {
-			reason = l.noData
-		}
-		g.notes = append(g.notes, fmt.Sprintf("%s %s: %s %s", l.collector, gap.Collector, reason, span(gap.From, gap.To)))
+		g.notes = append(g.notes, fmt.Sprintf("%s %s: %s %s", l.collector, gap.Collector, l.reason(gap.Reason), span(gap.From, gap.To)))
 	}
 	if !rep.Baseline.IsZero() && s.BaselineStatus == table.Partial {
 		g.notes = append(g.notes, l.baselinePartial)

@@ -30,7 +30,7 @@ func fixture(t *testing.T) table.Report {
 			map[string]float64{"nova_x_pro": 140, "nova_x": 30}, map[string]float64{"in": 101, "out": 77}),
 		hour(1, map[table.Key]float64{k("nova_x_pro", "new"): 1204, k("nova_x_pro", "port_in"): 830, k("nova_x_pro", "device_change"): 2950, k("nova_x", "new"): 310, k("nova_x", "port_in"): 120, k("fold_z", "device_change"): 45},
 			map[string]float64{"nova_x_pro": 1500, "nova_x": 101, "fold_z": 9}, map[string]float64{"in": 960, "out": 712},
-			table.Gap{Collector: "mnp", From: time.Date(2026, 11, 26, 1, 31, 0, 0, kst), To: time.Date(2026, 11, 26, 1, 37, 0, 0, kst), Reason: "not exposed"}),
+			table.Gap{Collector: "mnp", From: time.Date(2026, 11, 26, 1, 31, 0, 0, kst), To: time.Date(2026, 11, 26, 1, 37, 0, 0, kst), Reason: table.NotExposed}),
 	}}
 	base := table.Day{Start: time.Date(2026, 11, 25, 0, 0, 0, 0, kst), Hours: []table.Hour{
 		hour(0, map[table.Key]float64{k("nova_x_pro", "new"): 50}, nil, nil),

@@ -30,7 +30,26 @@ type Hour struct {
 type Gap struct {
 	Collector string
 	From, To  time.Time
-	Reason    string // "not exposed" or "no data"
+	Reason    GapReason
+}
+
+// GapReason says why a collector's results were missing. The zero value is
+// no reason: there was no gap.
+type GapReason int
+
+const (
+	NotExposed GapReason = iota + 1 // scraped, but the collector failed or was stale
+	NoData                          // not scraped: Prometheus has no sample at all
+)
+
+func (r GapReason) String() string {
+	switch r {
+	case NotExposed:
+		return "not exposed"
+	case NoData:
+		return "no data"
+	}
+	return fmt.Sprintf("GapReason(%d)", int(r))
 }
 
 // Complete reports whether every watched collector was exposed all hour.

@@ -1,6 +1,4 @@
-// Package state remembers the last hour sent, in a small file replaced
-// atomically, so a restarted sender never sends an hour twice.
-package state
+package delivery
 
 import (
 	"encoding/json"
@@ -12,16 +10,17 @@ import (
 	"time"
 )
 
-// File is the state file at Path.
-type File struct{ Path string }
+// stateFile remembers the last hour sent, in a small file replaced
+// atomically, so a restarted sender never sends an hour twice.
+type stateFile struct{ path string }
 
 type content struct {
 	LastSentHour time.Time `json:"last_sent_hour"`
 }
 
-// LastSent returns the start of the last hour sent; zero when none was.
-func (f File) LastSent() (time.Time, error) {
-	b, err := os.ReadFile(f.Path)
+// lastSent returns the start of the last hour sent; zero when none was.
+func (f stateFile) lastSent() (time.Time, error) {
+	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return time.Time{}, nil
 	}
@@ -30,21 +29,21 @@ func (f File) LastSent() (time.Time, error) {
 	}
 	var c content
 	if err := json.Unmarshal(b, &c); err != nil {
-		return time.Time{}, fmt.Errorf("reading state %s: %w", f.Path, err)
+		return time.Time{}, fmt.Errorf("reading state %s: %w", f.path, err)
 	}
 	return c.LastSentHour, nil
 }
 
-// SetLastSent records hour: written to a temporary file in the same
+// setLastSent records hour: written to a temporary file in the same
 // directory, synced, then renamed over the old one, so a crash leaves either
 // the old or the new state, never half a file.
-func (f File) SetLastSent(hour time.Time) error {
+func (f stateFile) setLastSent(hour time.Time) error {
 	b, err := json.Marshal(content{LastSentHour: hour})
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	dir := filepath.Dir(f.Path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(f.Path)+".tmp*")
+	dir := filepath.Dir(f.path)
+	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
@@ -60,8 +59,8 @@ func (f File) SetLastSent(hour time.Time) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("writing state %s: %w", tmp.Name(), err)
 	}
-	if err := os.Rename(tmp.Name(), f.Path); err != nil {
-		return fmt.Errorf("replacing state %s: %w", f.Path, err)
+	if err := os.Rename(tmp.Name(), f.path); err != nil {
+		return fmt.Errorf("replacing state %s: %w", f.path, err)
 	}
 	if d, err := os.Open(dir); err == nil { // make the rename durable
 		defer d.Close()

@@ -1,4 +1,4 @@
-package state
+package delivery
 
 import (
 	"os"
@@ -8,25 +8,25 @@ import (
 	"time"
 )
 
-func TestLastSent(t *testing.T) {
+func TestStateFile(t *testing.T) {
 	dir := t.TempDir()
-	f := File{Path: filepath.Join(dir, "state.json")}
+	f := stateFile{path: filepath.Join(dir, "state.json")}
 	t.Run("no file: nothing sent", func(t *testing.T) {
-		got, err := f.LastSent()
+		got, err := f.lastSent()
 		if err != nil || !got.IsZero() {
-			t.Fatalf("LastSent = %v, %v; want zero, nil", got, err)
+			t.Fatalf("lastSent = %v, %v; want zero, nil", got, err)
 		}
 	})
 	t.Run("round trip, no temporary files left", func(t *testing.T) {
 		hour := time.Date(2026, 11, 26, 10, 0, 0, 0, time.FixedZone("KST", 9*3600))
 		for _, h := range []time.Time{hour.Add(-time.Hour), hour} {
-			if err := f.SetLastSent(h); err != nil {
+			if err := f.setLastSent(h); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got, err := f.LastSent()
+		got, err := f.lastSent()
 		if err != nil || !got.Equal(hour) {
-			t.Fatalf("LastSent = %v, %v; want %v", got, err, hour)
+			t.Fatalf("lastSent = %v, %v; want %v", got, err, hour)
 		}
 		entries, _ := os.ReadDir(dir)
 		if len(entries) != 1 {
@@ -34,10 +34,10 @@ func TestLastSent(t *testing.T) {
 		}
 	})
 	t.Run("corrupt file is an error", func(t *testing.T) {
-		bad := File{Path: filepath.Join(dir, "bad.json")}
-		os.WriteFile(bad.Path, []byte("{"), 0o600)
-		if _, err := bad.LastSent(); err == nil || !strings.Contains(err.Error(), "bad.json") {
-			t.Fatalf("LastSent error %v, want one naming the file", err)
+		bad := stateFile{path: filepath.Join(dir, "bad.json")}
+		os.WriteFile(bad.path, []byte("{"), 0o600)
+		if _, err := bad.lastSent(); err == nil || !strings.Contains(err.Error(), "bad.json") {
+			t.Fatalf("lastSent error %v, want one naming the file", err)
 		}
 	})
 }

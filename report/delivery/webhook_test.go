@@ -1,4 +1,4 @@
-package send
+package delivery
 
 import (
 	"context"
@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/kos-ops/kos_exporter/report/retry"
 )
 
 func TestPostRetriesWithBackoff(t *testing.T) {
@@ -38,16 +36,16 @@ func TestPostRetriesWithBackoff(t *testing.T) {
 			}))
 			defer srv.Close()
 			var waits []time.Duration
-			w := Webhook{URL: srv.URL, Client: srv.Client(), Retry: retry.Policy{
-				Attempts: 4, Initial: time.Second, Max: 3 * time.Second,
-				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
+			w := webhook{url: srv.URL, client: srv.Client(), retry: policy{
+				attempts: 4, initial: time.Second, max: 3 * time.Second,
+				sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil },
 			}}
-			err := w.Post(context.Background(), Message{Text: "| a |", Hour: "2026-11-26T10:00:00+09:00", Status: "complete"})
+			err := w.post(context.Background(), message{Text: "| a |", Hour: "2026-11-26T10:00:00+09:00", Status: "complete"})
 			switch {
 			case tc.wantErr == "" && err != nil:
-				t.Fatalf("Post: %v", err)
+				t.Fatalf("post: %v", err)
 			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
-				t.Fatalf("Post error %v, want %q", err, tc.wantErr)
+				t.Fatalf("post error %v, want %q", err, tc.wantErr)
 			}
 			if int(calls.Load()) != tc.calls {
 				t.Errorf("%d requests, want %d", calls.Load(), tc.calls)
