@@ -234,7 +234,8 @@ func section(from time.Time, hours, base []Hour, kinds []string, top int) Sectio
 		}
 	}
 	complete := s.Status == Complete
-	s.Totals = Row{Model: "", ByKind: make([]Value, len(kinds)), Total: known(0), Insured: known(0)}
+	// Insured is unknown in an incomplete hour until some model's is known.
+	s.Totals = Row{Model: "", ByKind: make([]Value, len(kinds)), Total: known(0), Insured: Value{Known: complete}}
 	for _, r := range rows {
 		for i := range r.ByKind {
 			if !r.ByKind[i].Known && complete {
@@ -265,7 +266,9 @@ func section(from time.Time, hours, base []Hour, kinds []string, top int) Sectio
 			}
 		}
 		s.Totals.Total = s.Totals.Total.add(r.Total.N)
-		s.Totals.Insured = s.Totals.Insured.add(r.Insured.N)
+		if r.Insured.Known {
+			s.Totals.Insured = s.Totals.Insured.add(r.Insured.N)
+		}
 	}
 	for k := range s.Totals.ByKind {
 		if !s.Totals.ByKind[k].Known && complete {

@@ -98,7 +98,7 @@ func TestBuild(t *testing.T) {
 			baseStatus: [2]Status{Missing, Missing},
 			hour: []string{
 				"nova_x 4 ? ? 4 ? ? 1",
-				" 4 ? ? 4 0 ? 0",
+				" 4 ? ? 4 ? ? 0",
 				"ports ? 2",
 			},
 			day: []string{
