@@ -5,14 +5,12 @@ import (
 	"strings"
 )
 
-// runbookBase is where every alert's runbook_url points (rules/alerts.yaml).
-const runbookBase = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md#"
-
 // board lays panels out left to right on Grafana's 24-column grid and
 // numbers them. Problems (an unknown alert or threshold) are collected in
 // errs so that one run reports all of them.
 type board struct {
 	in     *inputs
+	wall   bool // the war-room wall: panels also link signal.wallLinks
 	d      *dashboard
 	x, y   int
 	rowH   int // height of the tallest panel on the current line
@@ -22,13 +20,14 @@ type board struct {
 
 type boardSpec struct {
 	uid, title, description string
+	wall                    bool
 	refresh                 string
 	from, to                string
 	vars                    []variable
 }
 
 func newBoard(in *inputs, s boardSpec) *board {
-	return &board{in: in, nextID: 1, d: &dashboard{
+	return &board{in: in, wall: s.wall, nextID: 1, d: &dashboard{
 		UID:           s.uid,
 		Title:         s.title,
 		Description:   s.description,
@@ -43,7 +42,7 @@ func newBoard(in *inputs, s boardSpec) *board {
 		Links: []link{{
 			Title: "KOS dashboards", Type: "dashboards", Tags: []string{"kos"}, AsDropdown: true,
 		}, {
-			Title: "Runbooks", Type: "link", URL: strings.TrimSuffix(runbookBase, "#"), TargetBlank: true,
+			Title: "Runbooks", Type: "link", URL: in.runbooks, TargetBlank: true,
 		}},
 		Templating: templating{List: append([]variable{{
 			Name: "datasource", Label: "Data source", Type: "datasource", Query: "prometheus",
@@ -110,7 +109,7 @@ func (b *board) runbook(alerts ...string) []link {
 		if !b.in.alerts[a] {
 			b.errs = append(b.errs, fmt.Errorf("%s: runbook link to unknown alert %s", b.d.UID, a))
 		}
-		out = append(out, link{Title: "Runbook: " + a, URL: runbookBase + strings.ToLower(a), TargetBlank: true})
+		out = append(out, link{Title: "Runbook: " + a, URL: b.in.runbooks + "#" + strings.ToLower(a), TargetBlank: true})
 	}
 	return out
 }

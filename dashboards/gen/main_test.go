@@ -15,7 +15,7 @@ const repo = "../.."
 // the generator writes now (a changed definition, alert or threshold), or
 // when a JSON file there is not generated.
 func TestCommittedJSONIsCurrent(t *testing.T) {
-	files, err := render(repo)
+	files, err := render(filepath.Join(repo, "rules"))
 	if err != nil {
 		t.Fatal(err)
 	}
