@@ -17,6 +17,7 @@ import (
 
 	"github.com/kos-ops/kos_exporter/internal/cli"
 )
+
 // boards lists every dashboard with the file it is written to.
 var boards = []struct {
 	file  string
