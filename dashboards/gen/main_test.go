@@ -109,3 +109,80 @@ func TestLayout(t *testing.T) {
 		t.Errorf("ids %v, want 1..6", ids)
 	}
 }
+
+// TestRun: the command writes what render gives into --output.dir, and
+// takes the flags every kos command takes.
+func TestRun(t *testing.T) {
+	want, err := render(filepath.Join(repo, "rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		args       []string
+		code       int
+		stdout     string // substring
+		stderr     string // substring
+		writesJSON bool
+	}{
+		{"writes the dashboards", []string{"--rules.dir", filepath.Join(repo, "rules"), "--log.level", "warn"}, 0, "", "", true},
+		{"help", []string{"--help"}, 0, "--output.dir", "", false},
+		{"unknown flag", []string{"--repo", "."}, 2, "", "unknown long flag '--repo'", false},
+		{"missing rules", []string{"--rules.dir", t.TempDir()}, 1, "", "render dashboards", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			if code := run(append(tc.args, "--output.dir", out), &stdout, &stderr); code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tc.code, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tc.stdout) || !strings.Contains(stderr.String(), tc.stderr) {
+				t.Errorf("stdout %q, stderr %q; want them to contain %q, %q", stdout.String(), stderr.String(), tc.stdout, tc.stderr)
+			}
+			written, _ := filepath.Glob(filepath.Join(out, "*.json"))
+			if !tc.writesJSON {
+				if len(written) > 0 {
+					t.Errorf("wrote %v", written)
+				}
+				return
+			}
+			if len(written) != len(want) {
+				t.Errorf("wrote %d files, want %d", len(written), len(want))
+			}
+			for name, b := range want {
+				got, err := os.ReadFile(filepath.Join(out, name))
+				if err != nil || !bytes.Equal(got, b) {
+					t.Errorf("%s: not what render gives (%v)", name, err)
+				}
+			}
+		})
+	}
+}
+
+func TestReadRunbooksURL(t *testing.T) {
+	const base = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md"
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"one line", base + "\n", base},
+		{"no newline", base, base},
+		{"plain http", "http://example.org/runbooks.md\n", ""},
+		{"fragment", base + "#\n", ""},
+		{"two lines", base + "\n" + base + "\n", ""},
+		{"empty", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "runbooks.url")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := readRunbooksURL(path)
+			if got != tc.want || (err == nil) != (tc.want != "") {
+				t.Errorf("readRunbooksURL(%q) = %q, %v; want %q", tc.content, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := readRunbooksURL(filepath.Join(t.TempDir(), "absent")); err == nil {
+		t.Error("a missing file must fail")
+	}
+}
