@@ -160,7 +160,7 @@ func TestRun(t *testing.T) {
 }
 
 func TestReadRunbooksURL(t *testing.T) {
-	const base = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md"
+	const base = "https://example.org/kos/docs/runbooks.md"
 	for _, tc := range []struct {
 		name, content, want string
 	}{
