@@ -21,8 +21,6 @@ var (
 	keepLog = flag.Bool("e2e.keep-logs", false, "keep the log directory even when every test passes")
 )
 
-const runbookBase = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md#"
-
 // Scenario bounds. The slowest chain (KAIT lag, then the switch left on)
 // takes about four minutes on the 2-core CI machine; the calm day is watched
 // longer than the longest shortened `for:` (15m / 5).
@@ -141,9 +139,14 @@ func (s *stack) await(ctx context.Context, t *testing.T, x expect, since time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
+	runbooks, err := os.ReadFile(filepath.Join(s.e.root, "rules", "runbooks.url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSpace(string(runbooks)) + "#" + strings.ToLower(x.alert)
 	for _, n := range got {
 		for _, a := range n.Alerts {
-			if a.Labels["alertname"] == x.alert && a.Annotations["runbook_url"] != runbookBase+strings.ToLower(x.alert) {
+			if a.Labels["alertname"] == x.alert && a.Annotations["runbook_url"] != want {
 				t.Errorf("%s: runbook_url %q", x.alert, a.Annotations["runbook_url"])
 			}
 		}

@@ -5,14 +5,12 @@ import (
 	"strings"
 )
 
-// runbookBase is where every alert's runbook_url points (rules/alerts.yaml).
-const runbookBase = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md#"
-
 // board lays panels out left to right on Grafana's 24-column grid and
 // numbers them. Problems (an unknown alert or threshold) are collected in
 // errs so that one run reports all of them.
 type board struct {
 	in     *inputs
+	wall   bool // the war-room wall: panels also link signal.wallLinks
 	d      *dashboard
 	x, y   int
 	rowH   int // height of the tallest panel on the current line
@@ -22,13 +20,14 @@ type board struct {
 
 type boardSpec struct {
 	uid, title, description string
+	wall                    bool
 	refresh                 string
 	from, to                string
 	vars                    []variable
 }
 
 func newBoard(in *inputs, s boardSpec) *board {
-	return &board{in: in, nextID: 1, d: &dashboard{
+	return &board{in: in, wall: s.wall, nextID: 1, d: &dashboard{
 		UID:           s.uid,
 		Title:         s.title,
 		Description:   s.description,
@@ -43,7 +42,7 @@ func newBoard(in *inputs, s boardSpec) *board {
 		Links: []link{{
 			Title: "KOS dashboards", Type: "dashboards", Tags: []string{"kos"}, AsDropdown: true,
 		}, {
-			Title: "Runbooks", Type: "link", URL: strings.TrimSuffix(runbookBase, "#"), TargetBlank: true,
+			Title: "Runbooks", Type: "link", URL: in.runbooks, TargetBlank: true,
 		}},
 		Templating: templating{List: append([]variable{{
 			Name: "datasource", Label: "Data source", Type: "datasource", Query: "prometheus",
@@ -110,7 +109,7 @@ func (b *board) runbook(alerts ...string) []link {
 		if !b.in.alerts[a] {
 			b.errs = append(b.errs, fmt.Errorf("%s: runbook link to unknown alert %s", b.d.UID, a))
 		}
-		out = append(out, link{Title: "Runbook: " + a, URL: runbookBase + strings.ToLower(a), TargetBlank: true})
+		out = append(out, link{Title: "Runbook: " + a, URL: b.in.runbooks + "#" + strings.ToLower(a), TargetBlank: true})
 	}
 	return out
 }
@@ -148,46 +147,42 @@ func targets(instant bool, qs []q) []target {
 	return out
 }
 
+// newPanel is what every panel kind shares: its queries on the dashboard's
+// data source, a unit, neutral colours.
+func newPanel(typ, title, description, unit string, instant bool, qs []q, options map[string]any) *panel {
+	return &panel{
+		Type: typ, Title: title, Description: description, Datasource: &promDS,
+		Targets:     targets(instant, qs),
+		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
+		Options:     options,
+	}
+}
+
 // stat is a big-number panel for the wall: last value, coloured background.
 func stat(title, description, unit string, qs ...q) *panel {
-	return &panel{
-		Type: "stat", Title: title, Description: description, Datasource: &promDS,
-		Targets:     targets(true, qs),
-		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
-		Options: map[string]any{
-			"reduceOptions": map[string]any{"calcs": []string{"lastNotNull"}, "fields": "", "values": false},
-			"colorMode":     "background", "graphMode": "none", "justifyMode": "auto",
-			"orientation": "auto", "textMode": "value_and_name", "wideLayout": true,
-			"showPercentChange": false,
-		},
-	}
+	return newPanel("stat", title, description, unit, true, qs, map[string]any{
+		"reduceOptions": map[string]any{"calcs": []string{"lastNotNull"}, "fields": "", "values": false},
+		"colorMode":     "background", "graphMode": "none", "justifyMode": "auto",
+		"orientation": "auto", "textMode": "value_and_name", "wideLayout": true,
+		"showPercentChange": false,
+	})
 }
 
 // timeseries is a graph of the queries over the dashboard's time range.
 func timeseries(title, description, unit string, qs ...q) *panel {
-	return &panel{
-		Type: "timeseries", Title: title, Description: description, Datasource: &promDS,
-		Targets: targets(false, qs),
-		FieldConfig: &fieldConfig{Defaults: fieldDefaults{
-			Unit: unit, Thresholds: neutral(),
-			Custom: map[string]any{"drawStyle": "line", "lineWidth": 2, "fillOpacity": 10, "showPoints": "never",
-				"spanNulls": false, "thresholdsStyle": map[string]any{"mode": "off"}},
-		}, Overrides: []override{}},
-		Options: map[string]any{
-			"legend":  map[string]any{"displayMode": "table", "placement": "right", "showLegend": true, "calcs": []string{"lastNotNull", "max"}},
-			"tooltip": map[string]any{"mode": "multi", "sort": "desc"},
-		},
-	}
+	p := newPanel("timeseries", title, description, unit, false, qs, map[string]any{
+		"legend":  map[string]any{"displayMode": "table", "placement": "right", "showLegend": true, "calcs": []string{"lastNotNull", "max"}},
+		"tooltip": map[string]any{"mode": "multi", "sort": "desc"},
+	})
+	p.FieldConfig.Defaults.Custom = map[string]any{"drawStyle": "line", "lineWidth": 2, "fillOpacity": 10, "showPoints": "never",
+		"spanNulls": false, "thresholdsStyle": map[string]any{"mode": "off"}}
+	return p
 }
 
 // table shows instant query results as rows (one per series).
 func table(title, description, unit string, qs ...q) *panel {
-	p := &panel{
-		Type: "table", Title: title, Description: description, Datasource: &promDS,
-		Targets:     targets(true, qs),
-		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
-		Options:     map[string]any{"showHeader": true, "cellHeight": "sm", "footer": map[string]any{"show": false}},
-	}
+	p := newPanel("table", title, description, unit, true, qs,
+		map[string]any{"showHeader": true, "cellHeight": "sm", "footer": map[string]any{"show": false}})
 	for i := range p.Targets {
 		p.Targets[i].Format = "table"
 	}
@@ -196,32 +191,22 @@ func table(title, description, unit string, qs ...q) *panel {
 
 // stateTimeline shows on/off states over time (which switch was on, since when).
 func stateTimeline(title, description, unit string, qs ...q) *panel {
-	return &panel{
-		Type: "state-timeline", Title: title, Description: description, Datasource: &promDS,
-		Targets:     targets(false, qs),
-		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
-		Options: map[string]any{
-			"showValue": "auto", "mergeValues": true, "rowHeight": 0.8, "alignValue": "left",
-			"legend": map[string]any{"displayMode": "list", "placement": "bottom", "showLegend": false},
-		},
-	}
+	return newPanel("state-timeline", title, description, unit, false, qs, map[string]any{
+		"showValue": "auto", "mergeValues": true, "rowHeight": 0.8, "alignValue": "left",
+		"legend": map[string]any{"displayMode": "list", "placement": "bottom", "showLegend": false},
+	})
 }
 
 // heatmap shows pre-bucketed histogram rates (one series per le) over time.
 func heatmap(title, description, unit string, qs ...q) *panel {
-	p := &panel{
-		Type: "heatmap", Title: title, Description: description, Datasource: &promDS,
-		Targets:     targets(false, qs),
-		FieldConfig: &fieldConfig{Defaults: fieldDefaults{Unit: unit, Thresholds: neutral()}, Overrides: []override{}},
-		Options: map[string]any{
-			"calculate": false, "cellGap": 1,
-			"yAxis":     map[string]any{"unit": unit, "axisPlacement": "left"},
-			"color":     map[string]any{"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5},
-			"rowsFrame": map[string]any{"layout": "auto"},
-			"tooltip":   map[string]any{"mode": "single", "yHistogram": true},
-			"legend":    map[string]any{"show": true},
-		},
-	}
+	p := newPanel("heatmap", title, description, unit, false, qs, map[string]any{
+		"calculate": false, "cellGap": 1,
+		"yAxis":     map[string]any{"unit": unit, "axisPlacement": "left"},
+		"color":     map[string]any{"mode": "scheme", "scheme": "Oranges", "scale": "exponential", "exponent": 0.5},
+		"rowsFrame": map[string]any{"layout": "auto"},
+		"tooltip":   map[string]any{"mode": "single", "yHistogram": true},
+		"legend":    map[string]any{"show": true},
+	})
 	for i := range p.Targets {
 		p.Targets[i].Format = "heatmap"
 	}

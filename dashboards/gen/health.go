@@ -84,6 +84,7 @@ func resultsTable(in *inputs) (*dashboard, error) {
 		description: "The table the contract part sends every hour: activations per model and kind per hour, today's totals, device changes, insurance sign-ups and port-in/port-out per hour. Each row at hh:00 holds the hour before. Export with the panel menu (Inspect → Data → CSV).",
 		refresh:     "1m", from: "now/d", to: "now",
 	})
+	s := warRoomSignals()
 	joined := transformation{ID: "joinByField", Options: map[string]any{"byField": "Time", "mode": "outer"}}
 	sortByTime := transformation{ID: "sortBy", Options: map[string]any{"sort": []map[string]any{{"field": "Time", "desc": true}}}}
 	hourlyTable := func(title, description string, x q) *panel {
@@ -97,17 +98,17 @@ func resultsTable(in *inputs) (*dashboard, error) {
 	b.row("Activations · 개통")
 	b.add(24, 12, hourlyTable("Activations per hour by model and kind · 시간대별 개통 실적",
 		"Activations completed in each hour, one column per model and kind (recording rule model_kind:kos_activations:increase1h, exact within the day).",
-		q{`model_kind:kos_activations:increase1h`, "{{model}} · {{kind}}"}))
+		s.activationsLastHour.q))
 	b.add(12, 10, table("Today per model and kind · 당일 누계",
 		"Activations completed since midnight per model and kind (increase over today's range; may differ from the sum of the hours by a fraction).", "none",
-		q{activationsTodayByModelKind, ""}).withDecimals(0).
+		q{s.activationsTodayByModel.expr, ""}).withDecimals(0).
 		withTransformations(transformation{ID: "organize", Options: map[string]any{
 			"excludeByName": map[string]bool{"Time": true},
 			"renameByName":  map[string]string{"Value": "activations today"},
 		}}))
 	b.add(12, 10, hourlyTable("Port-in and port-out per hour · 번호이동",
 		"Number-portability requests in each hour by direction (recording rule direction:kos_mnp_ports:increase1h).",
-		q{`direction:kos_mnp_ports:increase1h`, "port-{{direction}}"}))
+		s.portsLastHour.q))
 
 	b.row("Device · 기기")
 	b.add(12, 10, hourlyTable("Device changes per hour · 기기변경",
@@ -115,6 +116,6 @@ func resultsTable(in *inputs) (*dashboard, error) {
 		q{`sum by (model) (model_kind:kos_activations:increase1h{kind="device_change"})`, "{{model}}"}))
 	b.add(12, 10, hourlyTable("Insurance sign-ups per hour · 보험 가입",
 		"Device-insurance sign-ups in each hour, by model (recording rule model:kos_insurance_signups:increase1h).",
-		q{`model:kos_insurance_signups:increase1h`, "{{model}}"}))
+		s.insuranceSignupsLastHour.q))
 	return b.build()
 }

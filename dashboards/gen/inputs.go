@@ -12,12 +12,14 @@ import (
 )
 
 // inputs is what the dashboards take from the alerting bundle: the alert
-// names (runbook links) and the threshold constants (panel colours), so
-// the wall turns red exactly where an alert would fire.
+// names and the runbooks' address (runbook links) and the threshold
+// constants (panel colours), so the wall turns red exactly where an alert
+// would fire.
 type inputs struct {
 	alerts     map[string]bool
 	alertNames []string // in file order
 	thresholds map[string]float64
+	runbooks   string // address of docs/runbooks.md; an alert's section is #<lower-case name>
 }
 
 type ruleFile struct {
@@ -44,10 +46,15 @@ func readRuleFile(path string) (ruleFile, error) {
 	return rf, nil
 }
 
-// loadInputs reads rules/alerts.yaml and rules/thresholds.yaml under repo.
-func loadInputs(repo string) (*inputs, error) {
+// loadInputs reads alerts.yaml, thresholds.yaml and runbooks.url in rules.
+func loadInputs(rules string) (*inputs, error) {
 	in := &inputs{alerts: map[string]bool{}, thresholds: map[string]float64{}}
-	alerts, err := readRuleFile(filepath.Join(repo, "rules", "alerts.yaml"))
+	runbooks, err := readRunbooksURL(filepath.Join(rules, "runbooks.url"))
+	if err != nil {
+		return nil, err
+	}
+	in.runbooks = runbooks
+	alerts, err := readRuleFile(filepath.Join(rules, "alerts.yaml"))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +66,7 @@ func loadInputs(repo string) (*inputs, error) {
 			}
 		}
 	}
-	th, err := readRuleFile(filepath.Join(repo, "rules", "thresholds.yaml"))
+	th, err := readRuleFile(filepath.Join(rules, "thresholds.yaml"))
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +84,7 @@ func loadInputs(repo string) (*inputs, error) {
 		}
 	}
 	if len(in.alerts) == 0 || len(in.thresholds) == 0 {
-		return nil, fmt.Errorf("rules under %s: no alerts or no thresholds", repo)
+		return nil, fmt.Errorf("rules in %s: no alerts or no thresholds", rules)
 	}
 	return in, nil
 }
@@ -93,4 +100,18 @@ func parseConstant(expr string) (float64, error) {
 		return 0, fmt.Errorf("%q: %w", expr, err)
 	}
 	return v, nil
+}
+
+// readRunbooksURL reads the one place that says where docs/runbooks.md is
+// published: every alert's runbook_url is it + "#" + the lower-case name.
+func readRunbooksURL(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read runbooks address: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	if !strings.HasPrefix(s, "https://") || len(s) == len("https://") || strings.ContainsAny(s, " \t\n#") {
+		return "", fmt.Errorf("%s: %q is not one https URL without a fragment", path, s)
+	}
+	return s, nil
 }

@@ -1,7 +1,8 @@
 // Command gen writes the KOS Grafana dashboards (dashboards/*.json) from
 // their Go definitions and the alerting bundle (rules/alerts.yaml for
-// runbook links, rules/thresholds.yaml for panel colours). The JSON files
-// are its build output and are committed; a test fails when they are stale.
+// runbook links, rules/runbooks.url for their address, rules/thresholds.yaml
+// for panel colours). The JSON files are its build output and are
+// committed; a test fails when they are stale.
 //
 //	go run ./dashboards/gen            # from the repository root
 package main
@@ -9,11 +10,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/kos-ops/kos_exporter/internal/cli"
 )
 
 // boards lists every dashboard with the file it is written to.
@@ -31,9 +33,10 @@ var boards = []struct {
 	{"results.json", resultsTable},
 }
 
-// render builds every dashboard and returns file name → JSON.
-func render(repo string) (map[string][]byte, error) {
-	in, err := loadInputs(repo)
+// render builds every dashboard from the bundle in rules and returns file
+// name → JSON.
+func render(rules string) (map[string][]byte, error) {
+	in, err := loadInputs(rules)
 	if err != nil {
 		return nil, err
 	}
@@ -56,19 +59,32 @@ func render(repo string) (map[string][]byte, error) {
 }
 
 func main() {
-	repo := flag.String("repo", ".", "repository root (reads rules/, writes dashboards/)")
-	flag.Parse()
-	files, err := render(*repo)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	app := cli.New("gen", "Writes the KOS Grafana dashboards from their Go definitions and the alerting bundle.", stdout, stderr)
+	var (
+		rules  = app.Flag("rules.dir", "Directory of the alerting bundle (alerts.yaml, thresholds.yaml, runbooks.url).").Default("rules").String()
+		output = app.Flag("output.dir", "Directory the dashboards are written to.").Default("dashboards").String()
+	)
+	if code, done := app.Parse(args); done {
+		return code
+	}
+	logger := app.Logger()
+	files, err := render(*rules)
 	if err != nil {
-		slog.Error("render dashboards", "err", err)
-		os.Exit(1)
+		logger.Error("render dashboards", "err", err)
+		return 1
 	}
 	for name, b := range files {
-		path := filepath.Join(*repo, "dashboards", name)
+		path := filepath.Join(*output, name)
 		if err := os.WriteFile(path, b, 0o644); err != nil {
-			slog.Error("write dashboard", "path", path, "err", err)
-			os.Exit(1)
+			logger.Error("write dashboard", "path", path, "err", err)
+			return 1
 		}
 	}
-	slog.Info("dashboards written", "count", len(files))
+	logger.Info("dashboards written", "count", len(files), "dir", *output)
+	return 0
 }

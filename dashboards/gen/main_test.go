@@ -15,7 +15,7 @@ const repo = "../.."
 // the generator writes now (a changed definition, alert or threshold), or
 // when a JSON file there is not generated.
 func TestCommittedJSONIsCurrent(t *testing.T) {
-	files, err := render(repo)
+	files, err := render(filepath.Join(repo, "rules"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,5 +107,81 @@ func TestLayout(t *testing.T) {
 	}
 	if !slices.Equal(ids, []int{1, 2, 3, 4, 5, 6}) {
 		t.Errorf("ids %v, want 1..6", ids)
+	}
+}
+
+// TestRun: the command writes what render gives into --output.dir, and
+// takes the flags every kos command takes.
+func TestRun(t *testing.T) {
+	want, err := render(filepath.Join(repo, "rules"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(repo, "rules")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		output string // in stdout or stderr
+		writes bool
+	}{
+		{"writes the dashboards", []string{"--rules.dir", rules, "--log.level", "warn"}, 0, "", true},
+		{"help", []string{"--help"}, 0, "--output.dir", false},
+		{"version", []string{"--version"}, 0, "gen, version", false},
+		{"old flag", []string{"--repo", "."}, 2, "unknown long flag '--repo'", false},
+		{"no rules there", []string{"--rules.dir", t.TempDir()}, 1, "render dashboards", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			code := run(append(tc.args, "--output.dir", out), &stdout, &stderr)
+			if all := stdout.String() + stderr.String(); code != tc.code || !strings.Contains(all, tc.output) {
+				t.Fatalf("exit %d, output %q; want %d and %q", code, all, tc.code, tc.output)
+			}
+			written, _ := filepath.Glob(filepath.Join(out, "*.json"))
+			if !tc.writes {
+				if len(written) > 0 {
+					t.Errorf("wrote %v", written)
+				}
+				return
+			}
+			if len(written) != len(want) {
+				t.Errorf("wrote %d files, want %d", len(written), len(want))
+			}
+			for name, b := range want {
+				got, err := os.ReadFile(filepath.Join(out, name))
+				if err != nil || !bytes.Equal(got, b) {
+					t.Errorf("%s: not what render gives (%v)", name, err)
+				}
+			}
+		})
+	}
+}
+
+func TestReadRunbooksURL(t *testing.T) {
+	const base = "https://example.org/kos/docs/runbooks.md"
+	for _, tc := range []struct {
+		name, content, want string
+	}{
+		{"one line", base + "\n", base},
+		{"no newline", base, base},
+		{"plain http", "http://example.org/runbooks.md\n", ""},
+		{"fragment", base + "#\n", ""},
+		{"two lines", base + "\n" + base + "\n", ""},
+		{"empty", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "runbooks.url")
+			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := readRunbooksURL(path)
+			if got != tc.want || (err == nil) != (tc.want != "") {
+				t.Errorf("readRunbooksURL(%q) = %q, %v; want %q", tc.content, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := readRunbooksURL(filepath.Join(t.TempDir(), "absent")); err == nil {
+		t.Error("a missing file must fail")
 	}
 }

@@ -21,7 +21,13 @@ const repo = "../../.."
 // ruleFiles are the rule files Prometheus loads, in load order.
 var ruleFiles = []string{"thresholds.yaml", "recording.yaml", "alerts.yaml"}
 
-const runbookBase = "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md#"
+// runbooksURL is where docs/runbooks.md is published, from the one file
+// that says it (the dashboards generator reads it too); an alert's runbook
+// is its section #<lower-case name>.
+func runbooksURL(t *testing.T) string {
+	t.Helper()
+	return strings.TrimSpace(string(readFile(t, "rules/runbooks.url")))
+}
 
 // loadRules parses every rule file with Prometheus' own loader, which also
 // checks each expression and template.
@@ -101,6 +107,7 @@ var (
 // acted on: name, severity, part, for, summary, description, runbook.
 func TestAlertConventions(t *testing.T) {
 	runbooks := runbookHeadings(t)
+	base := runbooksURL(t)
 	seen := map[string]bool{}
 	for _, a := range alerts(loadRules(t)) {
 		t.Run(a.Alert, func(t *testing.T) {
@@ -126,7 +133,7 @@ func TestAlertConventions(t *testing.T) {
 			if d := a.Annotations["description"]; !strings.Contains(d, "$value") && !strings.Contains(d, "$labels") {
 				t.Errorf("description %q shows neither the value nor the affected labels", d)
 			}
-			want := runbookBase + strings.ToLower(a.Alert)
+			want := base + "#" + strings.ToLower(a.Alert)
 			if got := a.Annotations["runbook_url"]; got != want {
 				t.Errorf("runbook_url %q, want %q", got, want)
 			}

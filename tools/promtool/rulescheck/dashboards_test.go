@@ -359,6 +359,7 @@ func checkSelection(t *testing.T, e parser.Expr, label string) {
 // mapping, which must give an existing anchor for every alert.
 func TestDashboardRunbookLinks(t *testing.T) {
 	anchors := runbookHeadings(t)
+	base := runbooksURL(t)
 	linked := map[string]bool{}
 	inv := newInventory(t)
 	for file, d := range loadDashboards(t) {
@@ -380,7 +381,7 @@ func TestDashboardRunbookLinks(t *testing.T) {
 					}
 				}
 				for _, l := range ls {
-					if l.URL != strings.TrimSuffix(runbookBase, "#")+"${__value.text}" {
+					if l.URL != base+"${__value.text}" {
 						links = append(links, l)
 						continue
 					}
@@ -398,7 +399,7 @@ func TestDashboardRunbookLinks(t *testing.T) {
 				}
 			}
 			for _, l := range links {
-				anchor, ok := strings.CutPrefix(l.URL, runbookBase)
+				anchor, ok := strings.CutPrefix(l.URL, base+"#")
 				if !ok {
 					continue
 				}
