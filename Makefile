@@ -29,6 +29,7 @@ run: build
 vet:
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+	cd tools/promtool && $(GO) mod tidy -diff
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 check-config: build
