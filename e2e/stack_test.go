@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+	"github.com/kos-ops/kos_exporter/internal/wireproxy"
 )
 
 // env is what every scenario shares: binaries, the log directory, the
@@ -65,7 +65,7 @@ type stack struct {
 
 	sim                *proc
 	simAddr, adminAddr string
-	proxy              *mysqltest.Proxy
+	proxy              *wireproxy.Proxy
 	exporter           *proc
 	exporterAddr       string
 	proms, ams         []*proc
@@ -97,7 +97,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 
 	dbAddr := s.simAddr
 	if o.proxy {
-		p, err := mysqltest.StartProxy(s.simAddr)
+		p, err := wireproxy.Start(s.simAddr)
 		must(err)
 		t.Cleanup(p.Close)
 		s.proxy, dbAddr = p, p.Addr

@@ -11,11 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
-	"github.com/kos-ops/kos_exporter/internal/memsql"
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/schema"
 )
@@ -107,30 +105,11 @@ func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *sqlrun.Mapped {
 	return mapped
 }
 
-// openGMS starts an in-process server for one test.
-func openGMS(t *testing.T) *sql.DB {
+// openDB returns a fresh database for one test, connected as
+// kos_launchsim connects.
+func openDB(t *testing.T) *sql.DB {
 	t.Helper()
-	srv, err := memsql.Start("127.0.0.1:0", "kos")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return openDSN(t, srv.DSN())
-}
-
-func openDSN(t *testing.T, dsn string) *sql.DB {
-	t.Helper()
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.InterpolateParams = true
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return mysqltest.New(t).OpenInterpolated(t)
 }
 
 // clock is a settable time source; the simulator reads it only in Step and
@@ -179,48 +158,6 @@ func (r *run) stepTo(t *testing.T, until time.Time) {
 			t.Fatal(err)
 		}
 	}
-}
-
-// dump returns every table's rows in id/key order, for determinism checks.
-func dump(t *testing.T, db *sql.DB) string {
-	t.Helper()
-	tables, err := db.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for tables.Next() {
-		var n string
-		if err := tables.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	tables.Close()
-	var b strings.Builder
-	for _, n := range names {
-		rows, err := db.Query("SELECT * FROM " + n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprint(vals))
-		}
-		rows.Close()
-		slices.Sort(lines)
-		fmt.Fprintf(&b, "%s %d rows\n%s\n", n, len(lines), strings.Join(lines, "\n"))
-	}
-	return b.String()
 }
 
 func sortedKeys[M ~map[string]V, V any](m M) []string { return slices.Sorted(maps.Keys(m)) }

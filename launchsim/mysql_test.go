@@ -2,16 +2,13 @@ package launchsim_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"os"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/schema"
 )
@@ -24,12 +21,11 @@ var smallTables = []string{"ref_switch", "ref_model"}
 // runs every shipped collector and checks with EXPLAIN that none scans a
 // whole table other than the reference tables.
 func TestCollectorsOnMySQL(t *testing.T) {
-	base := os.Getenv("KOS_TEST_MYSQL_DSN")
-	if base == "" {
-		t.Skip("KOS_TEST_MYSQL_DSN not set; the in-process server is covered by the other tests")
+	if os.Getenv(mysqltest.EnvDSN) == "" {
+		t.Skip(mysqltest.EnvDSN + " not set; the in-process server is covered by the other tests")
 	}
 	t.Parallel()
-	db := freshMySQL(t, base)
+	db := openDB(t)
 	ctx := context.Background()
 	if err := schema.Apply(ctx, db, schema.Full); err != nil {
 		t.Fatal(err)
@@ -69,59 +65,16 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	}
 }
 
+// explain returns EXPLAIN's rows as column → value, NULL as "".
 func explain(t *testing.T, db *sql.DB, q string) []map[string]string {
 	t.Helper()
-	rows, err := db.Query("EXPLAIN " + q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+	cols, rows := mysqltest.Rows(t, db, "EXPLAIN "+q)
+	out := make([]map[string]string, len(rows))
+	for i, vals := range rows {
+		out[i] = map[string]string{}
+		for j, c := range cols {
+			out[i][c] = vals[j].String
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		r := map[string]string{}
-		for i, c := range cols {
-			r[c] = vals[i].String
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
-}
-
-// freshMySQL creates a database of its own on the server and drops it when
-// the test ends.
-func freshMySQL(t *testing.T, base string) *sql.DB {
-	t.Helper()
-	admin := openDSN(t, base)
-	var b [4]byte
-	rand.Read(b[:])
-	name := "kos_launchsim_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-		}
-	})
-	cfg, err := mysql.ParseDSN(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DBName = name
-	return openDSN(t, cfg.FormatDSN())
 }

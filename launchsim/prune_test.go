@@ -21,7 +21,7 @@ func TestPruningKeepsCountersMonotonic(t *testing.T) {
 		}
 	}
 	start, end := window(3 * time.Minute)
-	r := newRun(t, openGMS(t), 11, start)
+	r := newRun(t, openDB(t), 11, start)
 	prev := series{}
 	for r.clock.now.Before(end) {
 		r.stepTo(t, r.clock.now.Add(30*time.Second))

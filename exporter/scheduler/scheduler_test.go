@@ -16,6 +16,7 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+	"github.com/kos-ops/kos_exporter/internal/wireproxy"
 )
 
 const (
@@ -42,7 +43,7 @@ func testConfig(dsn string, interval time.Duration) *config.Config {
 
 type env struct {
 	db    *mysqltest.DB
-	proxy *mysqltest.Proxy
+	proxy *wireproxy.Proxy
 	store *snapshot.Store
 	sched *Scheduler
 	srv   *httptest.Server

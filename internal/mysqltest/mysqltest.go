@@ -1,19 +1,20 @@
 // Package mysqltest gives tests a MySQL-protocol database: a fresh database
 // on the server named by KOS_TEST_MYSQL_DSN when it is set (CI sets it to a
 // real MariaDB), else the in-process server. The same test code runs on both.
+// It wraps internal/dbprovision and internal/wireproxy, which commands use
+// without the testing package.
 package mysqltest
 
 import (
-	"crypto/rand"
+	"context"
 	"database/sql"
-	"encoding/hex"
-	"fmt"
 	"os"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/kos-ops/kos_exporter/internal/memsql"
+	"github.com/kos-ops/kos_exporter/internal/dbprovision"
+	"github.com/kos-ops/kos_exporter/internal/wireproxy"
 )
 
 // EnvDSN names the variable that selects a real server.
@@ -25,62 +26,50 @@ type DB struct {
 	Addr string  // host:port of the server
 	Real bool    // a real MySQL/MariaDB, not the in-process server
 	SQL  *sql.DB // admin connection for setting up fixtures
+
+	provisioned *dbprovision.Database
 }
 
 // New returns an empty database, dropped or stopped when the test ends.
 func New(t testing.TB) *DB {
 	t.Helper()
-	if base := os.Getenv(EnvDSN); base != "" {
-		return newReal(t, base)
-	}
-	srv, err := memsql.Start("127.0.0.1:0", "kos")
-	if err != nil {
-		t.Fatalf("starting in-process MySQL server: %v", err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return open(t, &DB{DSN: srv.DSN(), Addr: srv.Addr})
-}
-
-func newReal(t testing.TB, base string) *DB {
-	t.Helper()
-	cfg, err := mysql.ParseDSN(base)
+	d, err := dbprovision.New(context.Background(), os.Getenv(EnvDSN), "kos_test_")
 	if err != nil {
 		t.Fatalf("%s: %v", EnvDSN, err)
-	}
-	admin, err := sql.Open("mysql", base)
-	if err != nil {
-		t.Fatalf("%s: %v", EnvDSN, err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	name := "kos_test_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("creating test database on %s: %v", cfg.Addr, err)
 	}
 	t.Cleanup(func() {
-		admin, err := sql.Open("mysql", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE " + name); err != nil {
-			t.Errorf("dropping test database %s: %v", name, err)
+		if err := d.Close(); err != nil {
+			t.Errorf("test database: %v", err)
 		}
 	})
-	cfg.DBName = name
-	return open(t, &DB{DSN: cfg.FormatDSN(), Addr: cfg.Addr, Real: true})
+	db := &DB{DSN: d.DSN, Addr: d.Addr, Real: d.Real, provisioned: d}
+	db.SQL = db.open(t, false)
+	return db
 }
 
-func open(t testing.TB, db *DB) *DB {
+// WithAddr returns the database's DSN pointing at another address (a proxy).
+func (db *DB) WithAddr(addr string) string { return db.provisioned.WithAddr(addr) }
+
+// OpenInterpolated returns another pool on the database that sends
+// statement arguments inline, as kos_launchsim's does.
+func (db *DB) OpenInterpolated(t testing.TB) *sql.DB {
 	t.Helper()
-	conn, err := sql.Open("mysql", db.DSN)
+	return db.open(t, true)
+}
+
+func (db *DB) open(t testing.TB, interpolate bool) *sql.DB {
+	t.Helper()
+	cfg, err := mysql.ParseDSN(db.DSN)
+	if err != nil {
+		t.Fatalf("test database DSN: %v", err)
+	}
+	cfg.InterpolateParams = interpolate
+	conn, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		t.Fatalf("opening %s: %v", db.Addr, err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	db.SQL = conn
-	return db
+	return conn
 }
 
 // Exec runs setup statements, failing the test on the first error.
@@ -93,12 +82,13 @@ func (db *DB) Exec(t testing.TB, stmts ...string) {
 	}
 }
 
-// WithAddr returns the database's DSN pointing at another address (a proxy).
-func (db *DB) WithAddr(addr string) string {
-	cfg, err := mysql.ParseDSN(db.DSN)
+// NewProxy starts a wire proxy to backend, stopped when the test ends.
+func NewProxy(t testing.TB, backend string) *wireproxy.Proxy {
+	t.Helper()
+	p, err := wireproxy.Start(backend)
 	if err != nil {
-		panic(fmt.Sprintf("own DSN unparsable: %v", err))
+		t.Fatal(err)
 	}
-	cfg.Addr = addr
-	return cfg.FormatDSN()
+	t.Cleanup(p.Close)
+	return p
 }

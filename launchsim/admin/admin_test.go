@@ -2,37 +2,20 @@ package admin_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
-	"github.com/kos-ops/kos_exporter/internal/memsql"
+	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/launchsim/admin"
 	"github.com/kos-ops/kos_exporter/schema"
 )
 
 func TestHandler(t *testing.T) {
-	srv, err := memsql.Start("127.0.0.1:0", "kos")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	cfg, err := mysql.ParseDSN(srv.DSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.InterpolateParams = true
-	db, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := mysqltest.New(t).OpenInterpolated(t)
 	now := time.Date(2026, 9, 20, 8, 0, 0, 0, time.UTC)
 	sim, err := launchsim.New(context.Background(), db, launchsim.Options{Now: func() time.Time { return now }, Schema: schema.PrimaryKeysOnly})
 	if err != nil {

@@ -7,56 +7,83 @@ package main
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
+	_ "github.com/go-sql-driver/mysql"
 
-	"github.com/kos-ops/kos_exporter/internal/memsql"
-	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+	"github.com/kos-ops/kos_exporter/internal/cli"
+	"github.com/kos-ops/kos_exporter/internal/dbprovision"
+	"github.com/kos-ops/kos_exporter/internal/wireproxy"
 )
 
 func main() {
-	exporterBin := flag.String("exporter", "bin/kos_exporter", "kos_exporter binary to measure")
-	dsn := flag.String("mysql.dsn", os.Getenv("KOS_TEST_MYSQL_DSN"), "real MySQL/MariaDB to use (default: the in-process server)")
-	phase := flag.Duration("phase", 10*time.Second, "how long each scraper count is measured")
-	series := flag.Int("series", 100_000, "series of the big collector")
-	flag.Parse()
-	if err := run(*exporterBin, *dsn, *phase, *series); err != nil {
-		fmt.Fprintln(os.Stderr, "loadcheck:", err)
-		os.Exit(1)
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(exporterBin, dsn string, phase time.Duration, series int) error {
-	db, err := openDatabase(dsn)
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := cli.New("loadcheck", "Measures a kos_exporter binary under load and prints the results as Markdown tables.", stdout, stderr)
+	var o options
+	app.Flag("exporter", "kos_exporter binary to measure.").Default("bin/kos_exporter").StringVar(&o.exporter)
+	app.Flag("mysql.dsn", "Real MySQL/MariaDB to measure against (go-sql-driver DSN of an account that may create and drop a database); empty: the in-process server.").Envar("KOS_TEST_MYSQL_DSN").StringVar(&o.dsn)
+	app.Flag("phase", "How long each scraper count is measured.").Default("10s").DurationVar(&o.phase)
+	app.Flag("series", "Series of the big collector.").Default("100000").IntVar(&o.series)
+	if code, done := app.Parse(args); done {
+		return code
+	}
+	if err := check(ctx, app.Logger(), stdout, o); err != nil {
+		fmt.Fprintln(stderr, "loadcheck:", err)
+		return 1
+	}
+	return 0
+}
+
+// options are the command's flags.
+type options struct {
+	exporter, dsn string
+	phase         time.Duration
+	series        int
+}
+
+// check runs the three measurements and writes their tables to out.
+func check(ctx context.Context, logger *slog.Logger, out io.Writer, o options) error {
+	db, err := openDatabase(ctx, o.dsn)
 	if err != nil {
 		return err
 	}
-	defer db.close()
+	defer func() {
+		if err := db.release(); err != nil {
+			logger.Error("releasing the database", "err", err)
+		}
+	}()
 	began := time.Now()
-	if err := seed(db.conn, series); err != nil {
+	if err := seed(ctx, db.conn, o.series); err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "loadcheck: seeded %d rows in %v\n", series, time.Since(began).Round(time.Millisecond))
-	proxy, err := mysqltest.StartProxy(db.addr)
+	logger.Info("seeded", "rows", o.series, "took", time.Since(began).Round(time.Millisecond))
+	proxy, err := wireproxy.Start(db.Addr)
 	if err != nil {
 		return err
 	}
 	defer proxy.Close()
-	viaProxy := withAddr(db.dsn, proxy.Addr)
-	fmt.Printf("Database: %s. Machine: %d-core box, exporter and database on it.\n\n", db.kind, numCPU())
+	viaProxy := db.WithAddr(proxy.Addr)
+	fmt.Fprintf(out, "Database: %s. Machine: %d-core box, exporter and database on it.\n\n", db.kind, numCPU())
 
 	// 1. Scrape latency and query count while one collector's query takes 2 s.
 	const interval = 5 * time.Second
@@ -70,29 +97,32 @@ collectors:
     sql: SELECT COUNT(*) AS n FROM big /* fast */
     metrics: [{name: kos_rows, type: gauge, help: Rows., value: n}]
 `, interval, viaProxy)
-	exp, err := startExporter(exporterBin, slowCfg)
+	exp, err := startExporter(ctx, o.exporter, slowCfg)
 	if err != nil {
 		return err
 	}
-	fmt.Println("## Scrapes while the `slow` collector's query takes 2 s (interval 5 s)")
-	fmt.Println()
-	fmt.Println("Each scraper scrapes back to back (closed loop), the harshest case; Prometheus scrapes once per scrape_interval.")
-	fmt.Println()
-	fmt.Println("| scrapers | scrapes | p50 | p99 | max | slow queries on the wire | fast queries | expected per collector |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(out, "## Scrapes while the `slow` collector's query takes 2 s (interval 5 s)")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "Each scraper scrapes back to back (closed loop), the harshest case; Prometheus scrapes once per scrape_interval.")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| scrapers | scrapes | p50 | p99 | max | slow queries on the wire | fast queries | expected per collector |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
 	for _, n := range []int{1, 8, 50} {
 		slowBefore, fastBefore := proxy.Queries("/* slow */"), proxy.Queries("/* fast */")
-		lat, errs := scrapeFor(exp.url, n, phase)
+		lat, errs := scrapeFor(ctx, exp.url, n, o.phase)
 		slow, fast := proxy.Queries("/* slow */")-slowBefore, proxy.Queries("/* fast */")-fastBefore
-		expected := phase.Seconds() / interval.Seconds()
-		fmt.Printf("| %d | %d | %s | %s | %s | %d | %d | %.0f–%.0f |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100),
+		expected := o.phase.Seconds() / interval.Seconds()
+		fmt.Fprintf(out, "| %d | %d | %s | %s | %s | %d | %d | %.0f–%.0f |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100),
 			slow, fast, max(0, math.Floor(expected)), math.Ceil(expected))
 		if errs > 0 {
-			fmt.Printf("\n%d scrapes failed\n", errs)
+			fmt.Fprintf(out, "\n%d scrapes failed\n", errs)
 		}
 	}
-	fmt.Printf("\nExporter peak RSS: %.1f MiB\n\n", exp.peakRSS())
+	fmt.Fprintf(out, "\nExporter peak RSS: %.1f MiB\n\n", exp.peakRSS())
 	exp.stop()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 
 	// 2. A big collector: scrapes of an unchanged 100k-series snapshot.
 	bigCfg := fmt.Sprintf(`targets: {kos: {dsn: "%s", max_open_conns: 2}}
@@ -103,28 +133,32 @@ collectors:
     max_series: %d
     sql: SELECT model, n FROM big
     metrics: [{name: kos_big, type: gauge, help: Many series., labels: [model], value: n}]
-`, viaProxy, series)
-	exp, err = startExporter(exporterBin, bigCfg)
+`, viaProxy, o.series)
+	exp, err = startExporter(ctx, o.exporter, bigCfg)
 	if err != nil {
 		return err
 	}
 	began = time.Now()
-	if err := exp.waitFor("kos_exporter_collector_exposed{collector=\"big\",target=\"kos\"} 1", 5*time.Minute); err != nil {
+	if err := exp.waitFor(ctx, "kos_exporter_collector_exposed{collector=\"big\",target=\"kos\"} 1", 5*time.Minute); err != nil {
+		exp.stop()
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "loadcheck: first run of the big collector done after %v\n", time.Since(began).Round(time.Millisecond))
-	fmt.Printf("## Scrapes of %d series (gzip, as Prometheus asks)\n\n", series)
-	fmt.Println("| scrapers | scrapes | p50 | p99 | max | body (gzip) |")
-	fmt.Println("|---|---|---|---|---|---|")
+	logger.Info("first run of the big collector done", "after", time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(out, "## Scrapes of %d series (gzip, as Prometheus asks)\n\n", o.series)
+	fmt.Fprintln(out, "| scrapers | scrapes | p50 | p99 | max | body (gzip) |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|")
 	for _, n := range []int{1, 8} {
-		lat, errs := scrapeFor(exp.url, n, phase)
-		fmt.Printf("| %d | %d | %s | %s | %s | %.1f MiB |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100), float64(exp.bodySize())/(1<<20))
+		lat, errs := scrapeFor(ctx, exp.url, n, o.phase)
+		fmt.Fprintf(out, "| %d | %d | %s | %s | %s | %.1f MiB |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100), float64(exp.bodySize())/(1<<20))
 		if errs > 0 {
-			fmt.Printf("\n%d scrapes failed\n", errs)
+			fmt.Fprintf(out, "\n%d scrapes failed\n", errs)
 		}
 	}
-	fmt.Printf("\nExporter peak RSS with %d series: %.1f MiB\n\n", series, exp.peakRSS())
+	fmt.Fprintf(out, "\nExporter peak RSS with %d series: %.1f MiB\n\n", o.series, exp.peakRSS())
 	exp.stop()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 
 	// 3. Queries abandoned by the client must not pile up on the server.
 	cancelCfg := fmt.Sprintf(`targets: {kos: {dsn: "%s", max_open_conns: 2}}
@@ -133,75 +167,62 @@ collectors:
   - {name: c2, interval: 1s, timeout: 1s, sql: "SELECT SLEEP(3) AS n /* cancelled */", metrics: [{name: kos_c2, type: gauge, help: h., value: n}]}
   - {name: c3, interval: 1s, timeout: 1s, sql: "SELECT SLEEP(3) AS n /* cancelled */", metrics: [{name: kos_c3, type: gauge, help: h., value: n}]}
 `, viaProxy)
-	exp, err = startExporter(exporterBin, cancelCfg)
+	exp, err = startExporter(ctx, o.exporter, cancelCfg)
 	if err != nil {
 		return err
 	}
 	maxConns, maxRunning := 0, -1
-	for deadline := time.Now().Add(phase); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(o.phase); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(20 * time.Millisecond) {
 		maxConns = max(maxConns, proxy.Open())
-		if db.real {
+		if db.Real {
 			maxRunning = max(maxRunning, db.running("/* cancelled */"))
 		}
 	}
 	exp.stop()
-	fmt.Println("## Three collectors whose 3 s queries time out after 1 s, pool of 2")
-	fmt.Println()
-	fmt.Printf("- most connections open at once (sampled every 20 ms): %d\n", maxConns)
-	if db.real {
-		fmt.Printf("- most of these queries running on the server at once (processlist): %d\n", maxRunning)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "## Three collectors whose 3 s queries time out after 1 s, pool of 2")
+	fmt.Fprintln(out)
+	fmt.Fprintf(out, "- most connections open at once (sampled every 20 ms): %d\n", maxConns)
+	if db.Real {
+		fmt.Fprintf(out, "- most of these queries running on the server at once (processlist): %d\n", maxRunning)
 	} else {
-		fmt.Println("- running queries on the server: not measurable on the in-process server (it does not enforce max_execution_time); run with KOS_TEST_MYSQL_DSN")
+		fmt.Fprintln(out, "- running queries on the server: not measurable on the in-process server (it does not enforce max_execution_time); run with KOS_TEST_MYSQL_DSN")
 	}
 	return nil
 }
 
+// database is the load check's own database and a connection to seed it.
 type database struct {
-	kind, dsn, addr string
-	real            bool
-	conn            *sql.DB
-	close           func()
+	*dbprovision.Database
+	kind string
+	conn *sql.DB
 }
 
-func openDatabase(dsn string) (*database, error) {
-	if dsn == "" {
-		srv, err := memsql.Start("127.0.0.1:0", "kos")
-		if err != nil {
-			return nil, err
-		}
-		conn, err := sql.Open("mysql", srv.DSN())
-		if err != nil {
-			return nil, err
-		}
-		return &database{kind: "in-process go-mysql-server", dsn: srv.DSN(), addr: srv.Addr, conn: conn,
-			close: func() { conn.Close(); srv.Close() }}, nil
-	}
-	cfg, err := mysql.ParseDSN(dsn)
+// openDatabase creates a fresh database on the server dsn names, or on an
+// in-process server when dsn is empty.
+func openDatabase(ctx context.Context, dsn string) (*database, error) {
+	d, err := dbprovision.New(ctx, dsn, "kos_loadcheck_")
 	if err != nil {
-		return nil, fmt.Errorf("mysql.dsn: %w", err)
+		return nil, fmt.Errorf("preparing the database: %w", err)
 	}
-	admin, err := sql.Open("mysql", dsn)
+	conn, err := sql.Open("mysql", d.DSN)
 	if err != nil {
-		return nil, err
+		d.Close()
+		return nil, fmt.Errorf("opening %s: %w", d.Addr, err)
 	}
-	const name = "kos_loadcheck"
-	if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name); err != nil {
-		return nil, err
+	kind := "in-process go-mysql-server"
+	if d.Real {
+		kind = "real server at " + d.Addr
 	}
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		return nil, err
-	}
-	cfg.DBName = name
-	conn, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		return nil, err
-	}
-	return &database{kind: "real server at " + cfg.Addr, dsn: cfg.FormatDSN(), addr: cfg.Addr, real: true, conn: conn,
-		close: func() {
-			conn.Close()
-			admin.Exec("DROP DATABASE " + name)
-			admin.Close()
-		}}, nil
+	return &database{Database: d, kind: kind, conn: conn}, nil
+}
+
+// release closes the connection and drops the database.
+func (d *database) release() error {
+	d.conn.Close()
+	return d.Close()
 }
 
 func (d *database) running(marker string) int {
@@ -210,8 +231,8 @@ func (d *database) running(marker string) int {
 	return n - 1 // this query matches itself
 }
 
-func seed(db *sql.DB, series int) error {
-	if _, err := db.Exec("CREATE TABLE big (id INT, model VARCHAR(32), n INT)"); err != nil {
+func seed(ctx context.Context, db *sql.DB, series int) error {
+	if _, err := db.ExecContext(ctx, "CREATE TABLE big (id INT, model VARCHAR(32), n INT)"); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	for start := 0; start < series; start += 2000 {
@@ -223,37 +244,34 @@ func seed(db *sql.DB, series int) error {
 			}
 			fmt.Fprintf(&b, "(%d,'model_%06d',%d)", i, i, i%1000)
 		}
-		if _, err := db.Exec(b.String()); err != nil {
+		if _, err := db.ExecContext(ctx, b.String()); err != nil {
 			return fmt.Errorf("seed: %w", err)
 		}
 	}
 	return nil
 }
 
-func withAddr(dsn, addr string) string {
-	cfg, _ := mysql.ParseDSN(dsn)
-	cfg.Addr = addr
-	return cfg.FormatDSN()
-}
-
+// exporter is a running kos_exporter and its config directory.
 type exporter struct {
-	cmd  *exec.Cmd
-	url  string
-	dir  string
-	last int
+	cmd *exec.Cmd
+	url string
+	dir string
 }
 
-func startExporter(bin, config string) (*exporter, error) {
+// startExporter runs bin with config and waits until it serves metrics.
+func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
 	dir, err := os.MkdirTemp("", "loadcheck")
 	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(dir, "collectors.yaml")
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	addr := l.Addr().String()
@@ -261,14 +279,19 @@ func startExporter(bin, config string) (*exporter, error) {
 	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", "error")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir}
-	return e, e.waitFor("kos_exporter_collector_up", 30*time.Second)
+	if err := e.waitFor(ctx, "kos_exporter_collector_up", 30*time.Second); err != nil {
+		e.stop()
+		return nil, err
+	}
+	return e, nil
 }
 
-func (e *exporter) waitFor(substr string, limit time.Duration) error {
-	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+func (e *exporter) waitFor(ctx context.Context, substr string, limit time.Duration) error {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(100 * time.Millisecond) {
 		resp, err := http.Get(e.url)
 		if err != nil {
 			continue
@@ -317,9 +340,9 @@ func (e *exporter) stop() {
 }
 
 // scrapeFor runs n scrapers back to back for d, like Prometheus (gzip).
-func scrapeFor(url string, n int, d time.Duration) ([]time.Duration, int) {
+func scrapeFor(ctx context.Context, url string, n int, d time.Duration) ([]time.Duration, int) {
 	transport := &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	var (
 		mu   sync.Mutex

@@ -1,4 +1,8 @@
-package mysqltest
+// Package wireproxy forwards TCP connections to a MySQL-protocol server,
+// cuts them on demand and counts the queries it sees on the wire: tests, the
+// load check and the end-to-end harness use it to play a database that goes
+// down and to count what the exporter really asked.
+package wireproxy
 
 import (
 	"fmt"
@@ -6,7 +10,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"testing"
 )
 
 // Proxy forwards TCP connections to a database and can cut them, to play a
@@ -23,20 +26,9 @@ type Proxy struct {
 	wg      sync.WaitGroup
 }
 
-// NewProxy listens on a free loopback port and forwards to backend until
-// the test ends.
-func NewProxy(t testing.TB, backend string) *Proxy {
-	t.Helper()
-	p, err := StartProxy(backend)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return p
-}
-
-// StartProxy is NewProxy outside tests (the load check); Close stops it.
-func StartProxy(backend string) (*Proxy, error) {
+// Start listens on a free loopback port and forwards to backend until
+// Close.
+func Start(backend string) (*Proxy, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("proxy listen: %w", err)
