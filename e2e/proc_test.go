@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kos-ops/kos_exporter/internal/freeport"
 )
 
 // proc is one process the harness started; its output goes to a log file
@@ -84,45 +86,18 @@ func (p *proc) exitedEarly() error {
 	}
 }
 
-// Ports handed to child processes come from below Linux's ephemeral range
-// (32768-60999): a port picked with ":0" and released is in that range, so
-// an outgoing connection (a scrape, a notification) could take it before the
-// child binds it, the "address already in use" flake. Each call moves on to
-// the next port, so the harness never hands one out twice either.
-const (
-	portFirst = 20000
-	portLast  = 32000
-)
+// ports is the harness's one port cursor (tests run in parallel); see
+// package freeport for why not ":0".
+var ports = freeport.New()
 
-// nextPort is the harness's one port cursor (tests run in parallel); it
-// starts at a per-run offset so that two harness runs on one machine rarely
-// meet.
-var nextPort = func() *atomic.Int32 {
-	var p atomic.Int32
-	p.Store(int32(portFirst + os.Getpid()%(portLast-portFirst)))
-	return &p
-}()
-
-// freeAddr returns a loopback address outside the ephemeral range that
-// nobody listens on now.
+// freeAddr returns a loopback address nobody listens on now.
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	for range portLast - portFirst {
-		port := nextPort.Add(1)
-		if port > portLast {
-			nextPort.CompareAndSwap(port, portFirst)
-			continue
-		}
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		addr := l.Addr().String()
-		l.Close()
-		return addr
+	addr, err := ports.Addr()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no free loopback port in %d-%d", portFirst, portLast)
-	return ""
+	return addr
 }
 
 // waitReady polls url until it answers 200, the process exits or ctx ends.

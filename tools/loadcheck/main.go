@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,6 +21,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kos-ops/kos_exporter/internal/freeport"
 
 	_ "github.com/go-sql-driver/mysql"
 
@@ -269,13 +270,11 @@ func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeport.New().Addr()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", "error")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
