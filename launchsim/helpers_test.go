@@ -14,6 +14,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 	"github.com/kos-ops/kos_exporter/internal/memsql"
 	"github.com/kos-ops/kos_exporter/launchsim"
@@ -93,7 +94,7 @@ func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 	return out
 }
 
-func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *sqlrun.Mapped {
+func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *result.Result {
 	t.Helper()
 	rows, err := db.Query(c.SQL)
 	if err != nil {

@@ -1,7 +1,6 @@
 package sqlrun
 
 import (
-	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -12,24 +11,11 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 )
-
-// Skip identifies what was dropped or altered: the metric, the column that
-// caused it and one of the Skip* reasons. For duplicates the column is the
-// value column (the bucket column for histograms).
-type Skip struct{ Metric, Column, Reason string }
-
-// Mapped is the result of one collector run.
-type Mapped struct {
-	Families []snapshot.Family // one per configured metric, in config order
-	Series   int               // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
-	Skipped  map[Skip]int
-}
 
 // ErrTooManySeries is wrapped by the error returned when a run would expose
 // more series than the collector's MaxSeries.
@@ -54,7 +40,7 @@ type Mapper struct {
 	series    int
 	families  []family
 	key       []byte // reused buffer for dedupe keys
-	skipped   map[Skip]int
+	skipped   map[result.Skip]int
 	err       error // once set, the run is lost
 }
 
@@ -62,22 +48,23 @@ type Mapper struct {
 type family interface {
 	add(m *Mapper, row []any) error
 	finish(m *Mapper) error
-	result() snapshot.Family
+	result() result.Family
 }
 
 // NewMapper prepares the mapping of rows with the given columns onto the
-// metrics of c. Descriptors are built here, once per run.
+// metrics of c, which config.Load has validated and completed. The only
+// error is a configured column missing from the query result.
 func NewMapper(c *config.Collector, columns []string) (*Mapper, error) {
 	m := &Mapper{
 		collector: c.Name,
 		columns:   len(columns),
-		maxSeries: cmp.Or(c.MaxSeries, config.DefaultMaxSeries),
-		skipped:   map[Skip]int{},
+		maxSeries: c.MaxSeries,
+		skipped:   map[result.Skip]int{},
 	}
 	for _, mc := range c.Metrics {
-		f, err := newFamily(c, mc, columns)
+		f, err := newFamily(mc, columns)
 		if err != nil {
-			return nil, err
+			return nil, &config.Error{Pos: mc.Pos, Subject: fmt.Sprintf("collector %q metric %q", c.Name, mc.Name), Msg: err.Error()}
 		}
 		m.families = append(m.families, f)
 	}
@@ -105,7 +92,7 @@ func (m *Mapper) Add(row []any) error {
 }
 
 // Finish builds the histograms and returns everything mapped.
-func (m *Mapper) Finish() (*Mapped, error) {
+func (m *Mapper) Finish() (*result.Result, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
@@ -115,15 +102,15 @@ func (m *Mapper) Finish() (*Mapped, error) {
 			return nil, err
 		}
 	}
-	families := make([]snapshot.Family, len(m.families))
+	families := make([]result.Family, len(m.families))
 	for i, f := range m.families {
 		families[i] = f.result()
 	}
-	return &Mapped{Families: families, Series: m.series, Skipped: m.skipped}, nil
+	return &result.Result{Families: families, Series: m.series, Skipped: m.skipped}, nil
 }
 
-func (m *Mapper) skip(metric, column, reason string) {
-	m.skipped[Skip{Metric: metric, Column: column, Reason: reason}]++
+func (m *Mapper) skip(metric, column string, reason result.SkipReason) {
+	m.skipped[result.Skip{Metric: metric, Column: column, Reason: reason}]++
 }
 
 // reserve accounts for n new series, failing once MaxSeries would be exceeded.
@@ -135,15 +122,12 @@ func (m *Mapper) reserve(n int) error {
 	return nil
 }
 
-func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family, error) {
-	fail := func(msg string) error {
-		return &config.Error{Pos: mc.Pos, Subject: fmt.Sprintf("collector %q metric %q", c.Name, mc.Name), Msg: msg}
-	}
+func newFamily(mc *config.Metric, columns []string) (family, error) {
 	r := resolver{columns: columns}
 	shared := &familyMeta{
 		name:   mc.Name,
 		help:   mc.Help,
-		typ:    mc.Type,
+		typ:    dto.MetricType_GAUGE,
 		labels: labelSet{metric: mc.Name, names: mc.Labels, ends: make([]int, len(mc.Labels))},
 	}
 	for _, l := range mc.Labels {
@@ -152,11 +136,20 @@ func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family
 	variable := slices.Clone(mc.Labels)
 
 	var f family
-	switch mc.Type {
-	case config.TypeGauge, config.TypeCounter:
-		s := &scalarFamily{familyMeta: shared, valueType: prometheus.GaugeValue, seen: map[string]struct{}{}}
+	if mc.Type == config.TypeHistogram {
+		shared.typ = dto.MetricType_HISTOGRAM
+		f = &histogramFamily{
+			familyMeta: shared,
+			bucket:     column{name: mc.BucketColumn, index: r.index(mc.BucketColumn)},
+			count:      column{name: mc.Value, index: r.index(mc.Value)},
+			sum:        column{name: mc.Sum, index: r.index(mc.Sum)},
+			bounds:     mc.Buckets,
+			series:     map[string]*histSeries{},
+		}
+	} else {
+		s := &scalarFamily{familyMeta: shared, seen: map[string]struct{}{}}
 		if mc.Type == config.TypeCounter {
-			s.valueType = prometheus.CounterValue
+			shared.typ = dto.MetricType_COUNTER
 		}
 		names := mc.Values
 		if mc.Value != "" {
@@ -165,36 +158,14 @@ func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family
 			s.valueLabel = true
 			variable = append(variable, mc.ValueLabel)
 		}
-		if len(names) == 0 {
-			return nil, fail("no value column")
-		}
 		for _, n := range names {
 			s.values = append(s.values, column{name: n, index: r.index(n)})
 		}
 		s.labelValues = make([]string, len(variable))
 		f = s
-	case config.TypeHistogram:
-		bucket := cmp.Or(mc.BucketColumn, config.DefaultBucketColumn)
-		f = &histogramFamily{
-			familyMeta: shared,
-			bucket:     column{name: bucket, index: r.index(bucket)},
-			count:      column{name: mc.Value, index: r.index(mc.Value)},
-			sum:        column{name: mc.Sum, index: r.index(mc.Sum)},
-			bounds:     slices.Compact(slices.Sorted(slices.Values(mc.Buckets))),
-			series:     map[string]*histSeries{},
-		}
-	default:
-		return nil, fail(fmt.Sprintf("unknown metric type %q", mc.Type))
 	}
 	if err := r.err(); err != nil {
-		return nil, fail(err.Error())
-	}
-
-	// The descriptor is built only for client_golang's validation of names
-	// and labels; series are written as dto messages directly, which halves
-	// the memory and time of a large run compared with const metrics.
-	if err := prometheus.NewDesc(mc.Name, mc.Help, variable, mc.ConstLabels).Err(); err != nil {
-		return nil, fail(err.Error())
+		return nil, err
 	}
 	shared.layout = labelLayout(variable, mc.ConstLabels)
 	return f, nil
@@ -204,7 +175,7 @@ func newFamily(c *config.Collector, mc *config.Metric, columns []string) (family
 type familyMeta struct {
 	name    string
 	help    string
-	typ     string
+	typ     dto.MetricType
 	labels  labelSet
 	layout  []labelSlot // every label of a series, sorted by name
 	metrics []*dto.Metric
@@ -245,8 +216,8 @@ func (f *familyMeta) labelPairs(values []string) []*dto.LabelPair {
 	return pairs
 }
 
-func (f *familyMeta) result() snapshot.Family {
-	return snapshot.Family{Name: f.name, Help: f.help, Type: f.typ, Metrics: f.metrics}
+func (f *familyMeta) result() result.Family {
+	return result.Family{Name: f.name, Help: f.help, Type: f.typ, Metrics: f.metrics}
 }
 
 // column is a configured column name and its index in the query result.
@@ -312,11 +283,11 @@ func (l *labelSet) build(m *Mapper, row []any) bool {
 	m.key = m.key[:0]
 	for i, c := range l.cols {
 		if row[c] == nil {
-			m.skip(l.metric, l.names[i], snapshot.SkipNullLabel)
+			m.skip(l.metric, l.names[i], result.SkipNullLabel)
 		} else {
 			var ok bool
 			if m.key, ok = appendLabel(m.key, row[c]); !ok {
-				m.skip(l.metric, l.names[i], snapshot.SkipInvalidLabel)
+				m.skip(l.metric, l.names[i], result.SkipInvalidLabel)
 				return false
 			}
 		}
@@ -340,7 +311,6 @@ func (l *labelSet) fill(dst []string, key string) {
 // columns, each yields a series labelled with the column name.
 type scalarFamily struct {
 	*familyMeta
-	valueType   prometheus.ValueType
 	values      []column
 	valueLabel  bool
 	labelValues []string // reused per sample; const metrics copy them
@@ -362,7 +332,7 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 			m.key = append(m.key[:base], vc.name...)
 		}
 		if _, dup := f.seen[string(m.key)]; dup {
-			m.skip(f.name, vc.name, snapshot.SkipDuplicate)
+			m.skip(f.name, vc.name, result.SkipDuplicate)
 			continue
 		}
 		if err := m.reserve(1); err != nil {
@@ -375,7 +345,7 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 			f.labelValues[len(f.labelValues)-1] = vc.name
 		}
 		metric := &dto.Metric{Label: f.labelPairs(f.labelValues)}
-		if f.valueType == prometheus.CounterValue {
+		if f.typ == dto.MetricType_COUNTER {
 			metric.Counter = &dto.Counter{Value: &v}
 		} else {
 			metric.Gauge = &dto.Gauge{Value: &v}
@@ -385,22 +355,22 @@ func (f *scalarFamily) add(m *Mapper, row []any) error {
 	return nil
 }
 
-func (f *scalarFamily) sample(v any) (float64, string) {
-	return sampleValue(v, f.valueType == prometheus.CounterValue)
+func (f *scalarFamily) sample(v any) (float64, result.SkipReason) {
+	return sampleValue(v, f.typ == dto.MetricType_COUNTER)
 }
 
 // sampleValue converts a value column, or names the skip reason: NULL, not
 // a number, or below zero where only counts make sense.
-func sampleValue(v any, nonNegative bool) (float64, string) {
+func sampleValue(v any, nonNegative bool) (float64, result.SkipReason) {
 	if v == nil {
-		return 0, snapshot.SkipNullValue
+		return 0, result.SkipNullValue
 	}
 	x, ok := number(v)
 	switch {
 	case !ok:
-		return 0, snapshot.SkipNonNumeric
+		return 0, result.SkipNonNumeric
 	case nonNegative && x < 0:
-		return 0, snapshot.SkipNegativeCounter
+		return 0, result.SkipNegativeCounter
 	}
 	return x, ""
 }
@@ -430,7 +400,7 @@ func (f *histogramFamily) add(m *Mapper, row []any) error {
 	}
 	b, ok := f.bucketIndex(row[f.bucket.index])
 	if !ok {
-		m.skip(f.name, f.bucket.name, snapshot.SkipBadBucket)
+		m.skip(f.name, f.bucket.name, result.SkipBadBucket)
 		return nil
 	}
 	n, reason := bucketCount(row[f.count.index])
@@ -439,19 +409,19 @@ func (f *histogramFamily) add(m *Mapper, row []any) error {
 		return nil
 	}
 	if row[f.sum.index] == nil {
-		m.skip(f.name, f.sum.name, snapshot.SkipNullValue)
+		m.skip(f.name, f.sum.name, result.SkipNullValue)
 		return nil
 	}
 	sum, ok := number(row[f.sum.index])
 	if !ok {
-		m.skip(f.name, f.sum.name, snapshot.SkipNonNumeric)
+		m.skip(f.name, f.sum.name, result.SkipNonNumeric)
 		return nil
 	}
 
 	s, found := f.series[string(m.key)]
 	switch {
 	case found && s.seen[b]:
-		m.skip(f.name, f.bucket.name, snapshot.SkipDuplicate)
+		m.skip(f.name, f.bucket.name, result.SkipDuplicate)
 		return nil
 	case !found:
 		// Buckets, +Inf, sum and count.
@@ -527,13 +497,13 @@ func (f *histogramFamily) finish(m *Mapper) error {
 
 // bucketCount converts a bucket's observation count: a whole number from 0
 // to maxCount.
-func bucketCount(v any) (uint64, string) {
+func bucketCount(v any) (uint64, result.SkipReason) {
 	x, reason := sampleValue(v, true)
 	switch {
 	case reason != "":
 		return 0, reason
 	case x != math.Trunc(x) || x > maxCount: // NaN fails the first test
-		return 0, snapshot.SkipNonNumeric
+		return 0, result.SkipNonNumeric
 	}
 	return uint64(x), ""
 }
