@@ -5,7 +5,6 @@ package config
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -90,14 +89,6 @@ func (t Target) String() string {
 	return fmt.Sprintf("{Name:%s DSN:%s DSNFile:%s MaxOpenConns:%d Pos:%s}", t.Name, t.DSN, t.DSNFile, t.MaxOpenConns, t.Pos)
 }
 
-// Equal reports whether t and o define the same connection, wherever they
-// sit in the file.
-func (t *Target) Equal(o *Target) bool {
-	a, b := *t, *o
-	a.Pos, b.Pos = Pos{}, Pos{}
-	return a == b
-}
-
 // Collector is one SQL query run on its own schedule.
 type Collector struct {
 	Name      string
@@ -109,25 +100,6 @@ type Collector struct {
 	MaxSeries int
 	Metrics   []*Metric
 	Pos       Pos
-}
-
-// Revision fingerprints the definition, wherever it sits in the file: two
-// collectors with the same revision run the same query on the same target
-// and expose the same metrics.
-func (c *Collector) Revision() string {
-	x := *c
-	x.Pos = Pos{}
-	x.Metrics = make([]*Metric, len(c.Metrics))
-	for i, m := range c.Metrics {
-		mm := *m
-		mm.Pos = Pos{}
-		x.Metrics[i] = &mm
-	}
-	b, err := json.Marshal(x)
-	if err != nil {
-		panic(err) // only a non-finite bucket would fail, and Load refuses those
-	}
-	return string(b)
 }
 
 // Metric maps query columns onto one metric family.
