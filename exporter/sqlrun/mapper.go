@@ -68,10 +68,11 @@ func (m *Mapper) Add(row []any) error {
 		m.err = fmt.Errorf("collector %q: row has %d values for %d columns", m.collector, len(row), len(m.cells))
 		return m.err
 	}
-	m.text = m.text[:0]
+	text := m.text[:0]
 	for i, v := range row {
-		m.text, m.cells[i] = read(m.text, v)
+		text = read(text, v, &m.cells[i])
 	}
+	m.text = text
 	for _, f := range m.families {
 		if err := f.add(m, m.cells); err != nil {
 			m.err = err

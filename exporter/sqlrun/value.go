@@ -11,33 +11,37 @@ import (
 
 // cell is one value of a row, as read reads it.
 type cell struct {
-	null bool
 	// text is the value as text: what the text protocol delivered
 	// (strings, DECIMAL), or the label form of a value the driver decoded.
 	text []byte
+	num  float64 // the sample value unless decimal; NaN when there is none
+	null bool
 	// decimal is set when text is what the server sent, so the sample value
-	// is parsed from it; otherwise num is the sample value.
+	// is parsed from it.
 	decimal bool
-	num     float64 // NaN when the value has none
 }
 
 // read is the one place that knows the Go types database/sql scans into
 // *any: text, as the text protocol delivers strings and DECIMAL, or an
-// integer, float, bool or time the driver decoded. The label form of a
-// decoded value is appended to buf, which is returned.
-func read(buf []byte, v any) ([]byte, cell) {
+// integer, float, bool or time the driver decoded. It sets c from v; the
+// label form of a decoded value is appended to buf, which is returned.
+func read(buf []byte, v any, c *cell) []byte {
 	start := len(buf)
 	var num float64
 	switch v := v.(type) {
-	case nil:
-		return buf, cell{null: true}
 	case []byte:
-		return buf, cell{text: v, decimal: true}
+		*c = cell{text: v, decimal: true}
+		return buf
+	case nil:
+		*c = cell{null: true}
+		return buf
 	case sql.RawBytes:
-		return buf, cell{text: v, decimal: true}
+		*c = cell{text: v, decimal: true}
+		return buf
 	case string:
 		buf = append(buf, v...)
-		return buf, cell{text: buf[start:len(buf):len(buf)], decimal: true}
+		*c = cell{text: buf[start:len(buf):len(buf)], decimal: true}
+		return buf
 	case int64:
 		buf, num = strconv.AppendInt(buf, v, 10), float64(v)
 	case int32:
@@ -65,7 +69,8 @@ func read(buf []byte, v any) ([]byte, cell) {
 		buf, num = fmt.Append(buf, v), math.NaN()
 	}
 	// Capped, so nothing appended later can write into this cell's text.
-	return buf, cell{text: buf[start:len(buf):len(buf)], num: num}
+	*c = cell{text: buf[start:len(buf):len(buf)], num: num}
+	return buf
 }
 
 // number returns the cell's finite sample value. Text must be a plain

@@ -10,7 +10,8 @@ import (
 
 // numberOf is the sample value of v as a value column.
 func numberOf(v any) (float64, bool) {
-	_, c := read(nil, v)
+	var c cell
+	read(nil, v, &c)
 	return c.number()
 }
 
