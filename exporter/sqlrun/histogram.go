@@ -112,7 +112,7 @@ func isPosInf(c *cell) bool {
 	return math.IsInf(c.num, 1)
 }
 
-func (f *histogramFamily) finish(m *Mapper) error {
+func (f *histogramFamily) finish() {
 	for _, s := range f.order {
 		buckets := make([]*dto.Bucket, len(f.bounds))
 		var cumulative uint64
@@ -127,7 +127,6 @@ func (f *histogramFamily) finish(m *Mapper) error {
 		}}
 		f.metrics = append(f.metrics, h)
 	}
-	return nil
 }
 
 // bucketCount converts a bucket's observation count: a whole number from 0

@@ -33,7 +33,7 @@ type Mapper struct {
 // family maps rows onto one configured metric.
 type family interface {
 	add(m *Mapper, row []cell) error
-	finish(m *Mapper) error
+	finish() // after the last row
 	result() result.Family
 }
 
@@ -87,14 +87,9 @@ func (m *Mapper) Finish() (*result.Result, error) {
 	if m.err != nil {
 		return nil, m.err
 	}
-	for _, f := range m.families {
-		if err := f.finish(m); err != nil {
-			m.err = err
-			return nil, err
-		}
-	}
 	families := make([]result.Family, len(m.families))
 	for i, f := range m.families {
+		f.finish()
 		families[i] = f.result()
 	}
 	return &result.Result{Families: families, Series: m.series, Skipped: m.skipped}, nil

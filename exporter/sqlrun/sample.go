@@ -94,4 +94,4 @@ func sampleValue(c *cell, nonNegative bool) (float64, result.SkipReason) {
 	return x, ""
 }
 
-func (f *scalarFamily) finish(*Mapper) error { return nil }
+func (f *scalarFamily) finish() {}
