@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
@@ -91,7 +92,7 @@ func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 	return out
 }
 
-func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *sqlrun.Mapped {
+func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *result.Result {
 	t.Helper()
 	rows, err := db.Query(c.SQL)
 	if err != nil {

@@ -1,13 +1,18 @@
 // Package config loads and validates collectors.yaml: targets (MySQL
 // connections) and collectors (SQL plus the metrics each query yields).
 // A *Config returned by Load is complete, validated and never mutated.
+//
+// The pipeline, a file per step: load.go (Load and Parse: read the file,
+// then decode and validate it, then resolve ${ENV} and dsn_file),
+// decode.go (YAML nodes to raw values that keep their lines), validate.go
+// (defaults and checks that build the Config), with names.go (metric and
+// label names), sqlguard.go (the SQL check) and errors.go (problems
+// collected with their lines). identity.go says when a reload changes
+// nothing.
 package config
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 )
 
@@ -134,63 +139,6 @@ type Pos struct {
 }
 
 func (p Pos) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
-
-// Error is one problem found in the file. Subject names what it is about,
-// e.g. `collector "activations"` or `target "kos"`; it may be empty.
-type Error struct {
-	Pos     Pos
-	Subject string
-	Msg     string
-	seq     int // discovery order, kept within a line
-	more    int // > 0: the last entry, standing for this many problems not listed
-}
-
-func (e *Error) Error() string {
-	switch {
-	case e.more > 0:
-		return e.Msg
-	case e.Subject == "":
-		return fmt.Sprintf("%s: %s", e.Pos, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Subject, e.Msg)
-}
-
-// MaxErrors is how many problems Errors lists: a small file whose aliases
-// expand can hold a million, which would flood logs and the reload reply.
-const MaxErrors = 100
-
-// Errors is the problems found in one file, ordered by line: at most
-// MaxErrors, the earliest lines, then "... and N more problems" when there
-// were more.
-type Errors []*Error
-
-func (es Errors) Error() string {
-	lines := make([]string, len(es))
-	for i, e := range es {
-		lines[i] = e.Error()
-	}
-	return strings.Join(lines, "\n")
-}
-
-// Total is the number of problems found, listed or not.
-func (es Errors) Total() int {
-	if n := len(es); n > 0 && es[n-1].more > 0 {
-		return n - 1 + es[n-1].more
-	}
-	return len(es)
-}
-
-// sort orders es by position, keeping discovery order within a line, with
-// the count of problems not listed last.
-func (es Errors) sort() {
-	slices.SortStableFunc(es, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.more, b.more), cmp.Compare(a.Pos.File, b.Pos.File),
-			cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.seq, b.seq))
-	})
-	if n := len(es); n > 0 && es[n-1].more > 0 {
-		es[n-1].Msg = fmt.Sprintf("... and %d more problems", es[n-1].more)
-	}
-}
 
 // Secret is a string that never prints its content.
 type Secret string

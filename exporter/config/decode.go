@@ -2,7 +2,6 @@ package config
 
 import (
 	"bytes"
-	"container/heap"
 	"errors"
 	"fmt"
 	"io"
@@ -90,53 +89,6 @@ type parser struct {
 	count int // problems found, kept or not
 	nodes int
 }
-
-func (p *parser) errorf(line int, subject, format string, args ...any) {
-	p.record(line, subject, false, format, args...)
-}
-
-// record keeps the problem if it is among the MaxErrors earliest so far, or
-// if it must be kept: then it comes first within its line.
-func (p *parser) record(line int, subject string, keep bool, format string, args ...any) {
-	p.count++
-	seq := p.count
-	if keep {
-		seq = 0
-	}
-	if len(p.errs) < MaxErrors {
-		p.errs = append(p.errs, &Error{Pos: p.pos(line), Subject: subject, Msg: fmt.Sprintf(format, args...), seq: seq})
-		if len(p.errs) == MaxErrors {
-			heap.Init(latestFirst(p.errs))
-		}
-		return
-	}
-	if len(p.errs) == MaxErrors {
-		p.errs = append(p.errs, &Error{Pos: Pos{File: p.file}})
-	}
-	p.errs[MaxErrors].more++
-	// Dropped without formatting unless it comes before a kept one: the
-	// common case, a flood from aliases, costs a comparison each.
-	if top := p.errs[0]; !keep && line >= top.Pos.Line {
-		return
-	}
-	p.errs[0] = &Error{Pos: p.pos(line), Subject: subject, Msg: fmt.Sprintf(format, args...), seq: seq}
-	heap.Fix(latestFirst(p.errs[:MaxErrors]), 0)
-}
-
-// latestFirst is a heap of problems whose top is the latest by line and,
-// within a line, by discovery.
-type latestFirst Errors
-
-func (h latestFirst) Len() int { return len(h) }
-func (h latestFirst) Less(i, j int) bool {
-	a, b := h[i], h[j]
-	return a.Pos.Line > b.Pos.Line || a.Pos.Line == b.Pos.Line && a.seq > b.seq
-}
-func (h latestFirst) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h latestFirst) Push(any)      { panic("fixed size") }
-func (h latestFirst) Pop() any      { panic("fixed size") }
-
-func (p *parser) pos(line int) Pos { return Pos{File: p.file, Line: line} }
 
 // document parses data into the root mapping node, or nil after recording
 // why there is none.
@@ -540,20 +492,4 @@ func (p *parser) metric(collector string, i int, n *yaml.Node) *rawMetric {
 		return true
 	})
 	return m
-}
-
-// isName reports whether s matches [a-zA-Z_][a-zA-Z0-9_]*, or with colons
-// the metric name form [a-zA-Z_:][a-zA-Z0-9_:]*.
-func isName(s string, colons bool) bool {
-	if s == "" {
-		return false
-	}
-	for i, r := range s {
-		ok := r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' ||
-			i > 0 && '0' <= r && r <= '9' || colons && r == ':'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }

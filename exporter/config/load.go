@@ -28,6 +28,43 @@ func LoadWith(path string, o Options) (*Config, error) {
 	return load(path, o, os.LookupEnv, readRegular)
 }
 
+// Parse decodes and validates a collectors.yaml held in data; file names it
+// in positions and anchors relative dsn_file paths. Parse does no I/O: DSNs
+// keep their ${VAR} references and dsn_file is not read (Load does both).
+// Every problem found is returned as Errors.
+func Parse(data []byte, file string) (*Config, error) {
+	p := &parser{file: file}
+	cfg, _ := p.parse(data)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// parse builds as much of the config as it can; the raw config is returned
+// too so that Load can point at the dsn keys. Both are nil when there is
+// nothing to build from: no YAML, no mapping at the top, or too many nodes.
+func (p *parser) parse(data []byte) (*Config, *rawConfig) {
+	root := p.document(data)
+	if root == nil {
+		return nil, nil
+	}
+	raw := p.config(root)
+	if raw == nil || p.exhausted() {
+		return nil, nil
+	}
+	cfg := &Config{File: p.file, Global: p.applySchedule(raw.global, "global", Global{
+		Interval:  DefaultInterval,
+		Timeout:   DefaultTimeout,
+		MaxSeries: DefaultMaxSeries,
+	})}
+	for _, t := range raw.targets {
+		cfg.Targets = append(cfg.Targets, p.buildTarget(t))
+	}
+	p.buildCollectors(cfg, raw)
+	return cfg, raw
+}
+
 // load is LoadWith with its environment and file system injected.
 func load(path string, o Options, lookupEnv func(string) (string, bool), readFile func(path string, limit int64) ([]byte, error)) (*Config, error) {
 	data, err := readFile(path, MaxConfigSize)

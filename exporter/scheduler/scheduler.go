@@ -5,12 +5,10 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"reflect"
 	"sync"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/exporter/snapshot"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 )
@@ -61,7 +60,7 @@ func (s *Scheduler) Apply(cfg *config.Config) error {
 	next := make(map[string]*target, len(cfg.Targets))
 	var opened []*target
 	for _, tc := range cfg.Targets {
-		if old, ok := s.targets[tc.Name]; ok && sameTarget(old.cfg, tc) {
+		if old, ok := s.targets[tc.Name]; ok && old.cfg.Equal(tc) {
 			next[tc.Name] = old
 			continue
 		}
@@ -82,8 +81,9 @@ func (s *Scheduler) Apply(cfg *config.Config) error {
 	var start []*config.Collector
 	for _, cc := range cfg.Collectors {
 		pool := next[cc.Target].pool
-		infos = append(infos, snapshot.CollectorInfo{Name: cc.Name, Target: cc.Target, Staleness: cc.Staleness, Revision: revision(cc)})
-		if old, ok := s.loops[cc.Name]; ok && old.pool == pool && sameCollector(old.cfg, cc) {
+		rev := cc.Revision()
+		infos = append(infos, snapshot.CollectorInfo{Name: cc.Name, Target: cc.Target, Staleness: cc.Staleness, Revision: rev})
+		if old, ok := s.loops[cc.Name]; ok && old.pool == pool && old.cfg.Revision() == rev {
 			keep[cc.Name] = old
 			continue
 		}
@@ -141,7 +141,7 @@ func (s *Scheduler) run(ctx context.Context, l *loop) {
 	logger := s.logger.With("collector", c.Name, "target", c.Target)
 	firstDelay := rand.N(min(c.Interval/2, time.Second) + 1)
 	next := time.Now().Add(firstDelay)
-	var lastSkips map[sqlrun.Skip]int
+	var lastSkips map[result.Skip]int
 	for {
 		timer := time.NewTimer(time.Until(next))
 		select {
@@ -159,18 +159,18 @@ func (s *Scheduler) run(ctx context.Context, l *loop) {
 
 // runOnce runs the query and publishes the outcome. It returns the run's
 // skipped values so that repeated identical warnings are logged once.
-func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, lastSkips map[sqlrun.Skip]int) map[sqlrun.Skip]int {
+func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, lastSkips map[result.Skip]int) map[result.Skip]int {
 	c := l.cfg
 	s.store.RunStarted(c.Name)
 	began := time.Now()
-	mapped, err := l.pool.Run(ctx, c)
+	res, err := l.pool.Run(ctx, c)
 	took := time.Since(began)
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return lastSkips // stopped by a reload or shutdown, not a failure
 	}
 	if err != nil {
 		var runErr *sqlrun.RunError
-		reason, reached := snapshot.ReasonSQL, true
+		reason, reached := result.ReasonSQL, true
 		if errors.As(err, &runErr) {
 			reason, reached = runErr.Reason, runErr.Reached
 		}
@@ -178,20 +178,16 @@ func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, l
 		logger.Warn("Collector run failed", "reason", reason, "duration", took, "err", err)
 		return nil
 	}
-	if err := s.store.Publish(c.Name, mapped.Result(), took); err != nil {
-		s.store.Fail(c.Name, snapshot.ReasonScan, true, took)
-		logger.Warn("Collector result rejected", "err", err)
-		return nil
-	}
-	for skip, n := range mapped.Skipped {
+	s.store.Publish(c.Name, res, took)
+	for skip, n := range res.Skipped {
 		level := slog.LevelWarn
 		if lastSkips[skip] > 0 {
 			level = slog.LevelDebug
 		}
 		logger.Log(ctx, level, "Values skipped", "metric", skip.Metric, "column", skip.Column, "reason", skip.Reason, "count", n)
 	}
-	logger.Debug("Collector run succeeded", "series", mapped.Series, "duration", took)
-	return mapped.Skipped
+	logger.Debug("Collector run succeeded", "series", res.Series, "duration", took)
+	return res.Skipped
 }
 
 // Collector exposes the pools' connection statistics (go_sql_* by db_name).
@@ -207,29 +203,4 @@ func (p poolStats) Collect(ch chan<- prometheus.Metric) {
 	for name, t := range p.s.targets {
 		collectors.NewDBStatsCollector(t.pool.DB(), name).Collect(ch)
 	}
-}
-
-// sameCollector compares definitions, ignoring where they sit in the file.
-func sameCollector(a, b *config.Collector) bool {
-	return revision(a) == revision(b)
-}
-
-func sameTarget(a, b *config.Target) bool {
-	x, y := *a, *b
-	x.Pos, y.Pos = config.Pos{}, config.Pos{}
-	return reflect.DeepEqual(x, y)
-}
-
-// revision is a fingerprint of a collector's definition without positions.
-func revision(c *config.Collector) string {
-	x := *c
-	x.Pos = config.Pos{}
-	x.Metrics = make([]*config.Metric, len(c.Metrics))
-	for i, m := range c.Metrics {
-		mm := *m
-		mm.Pos = config.Pos{}
-		x.Metrics[i] = &mm
-	}
-	b, _ := json.Marshal(x) // plain data: cannot fail
-	return string(b)
 }

@@ -24,21 +24,26 @@ const (
 	queueSQL       = "SELECT COUNT(*) AS depth FROM act /* queue */"
 )
 
-func testConfig(dsn string, interval time.Duration) *config.Config {
-	tgt := &config.Target{Name: "kos", DSN: config.Secret(dsn), MaxOpenConns: 2}
-	collector := func(name, sql string, m *config.Metric) *config.Collector {
-		return &config.Collector{Name: name, Target: "kos", SQL: sql, Interval: interval,
-			Timeout: interval, Staleness: 3 * interval, MaxSeries: 100, Metrics: []*config.Metric{m}}
+// testConfig parses a config of two collectors on one target at dsn.
+func testConfig(t *testing.T, dsn string, interval time.Duration) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse(fmt.Appendf(nil, `targets:
+  kos: {dsn: %q}
+global: {interval: %s, timeout: %[2]s, max_series: 100}
+collectors:
+  - name: activations
+    sql: %q
+    metrics:
+      - {name: kos_activations, type: gauge, help: Activations., labels: [model], value: n}
+  - name: queue
+    sql: %q
+    metrics:
+      - {name: kos_queue_items, type: gauge, help: Queue depth., value: depth}
+`, dsn, interval, activationsSQL, queueSQL), "collectors.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return &config.Config{
-		Targets: []*config.Target{tgt},
-		Collectors: []*config.Collector{
-			collector("activations", activationsSQL, &config.Metric{Name: "kos_activations", Type: config.TypeGauge,
-				Help: "Activations.", Labels: []string{"model"}, Value: "n"}),
-			collector("queue", queueSQL, &config.Metric{Name: "kos_queue_items", Type: config.TypeGauge,
-				Help: "Queue depth.", Value: "depth"}),
-		},
-	}
+	return cfg
 }
 
 type env struct {
@@ -91,7 +96,7 @@ func TestScrapersNeverQueryTheDatabase(t *testing.T) {
 	e := newEnv(t)
 	const interval = time.Second
 	began := time.Now()
-	if err := e.sched.Apply(testConfig(e.db.WithAddr(e.proxy.Addr), interval)); err != nil {
+	if err := e.sched.Apply(testConfig(t, e.db.WithAddr(e.proxy.Addr), interval)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "first runs", e.store.Ready)
@@ -139,14 +144,14 @@ func runsOf(t *testing.T, exposition, collector string) int {
 
 func TestApplyKeepsUnchangedCollectorsRunning(t *testing.T) {
 	e := newEnv(t)
-	cfg := testConfig(e.db.WithAddr(e.proxy.Addr), time.Hour)
+	cfg := testConfig(t, e.db.WithAddr(e.proxy.Addr), time.Hour)
 	if err := e.sched.Apply(cfg); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "first runs", e.store.Ready)
 	before := e.proxy.Queries("/* activations */")
 
-	next := testConfig(e.db.WithAddr(e.proxy.Addr), time.Hour)
+	next := testConfig(t, e.db.WithAddr(e.proxy.Addr), time.Hour)
 	next.Collectors[0].Pos = config.Pos{File: "moved.yml", Line: 99} // only moved in the file
 	next.Collectors[1].SQL = "SELECT COUNT(*) + 1 AS depth FROM act /* queue v2 */"
 	if err := e.sched.Apply(next); err != nil {
@@ -166,15 +171,14 @@ func TestApplyKeepsUnchangedCollectorsRunning(t *testing.T) {
 
 func TestApplyRejectsBadTargetAndKeepsRunning(t *testing.T) {
 	e := newEnv(t)
-	if err := e.sched.Apply(testConfig(e.db.DSN, time.Hour)); err != nil {
+	if err := e.sched.Apply(testConfig(t, e.db.DSN, time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "first runs", e.store.Ready)
-	bad := testConfig("root@tcp(127.0.0.1:1", time.Hour)
-	bad.Targets[0].Pos = config.Pos{File: "collectors.yaml", Line: 4}
+	bad := testConfig(t, "root@tcp(127.0.0.1:1", time.Hour)
 	err := e.sched.Apply(bad)
-	if err == nil || !strings.Contains(err.Error(), "collectors.yaml:4") {
-		t.Fatalf("Apply(bad dsn) = %v, want an error naming collectors.yaml:4", err)
+	if err == nil || !strings.Contains(err.Error(), "collectors.yaml:2") {
+		t.Fatalf("Apply(bad dsn) = %v, want an error naming collectors.yaml:2", err)
 	}
 	if body := e.scrape(t); !strings.Contains(body, `kos_activations{model="iphone17"} 120`) {
 		t.Errorf("old config stopped serving after a rejected apply:\n%s", body)
@@ -184,7 +188,7 @@ func TestApplyRejectsBadTargetAndKeepsRunning(t *testing.T) {
 func TestDatabaseOutageIsVisibleAndRecovers(t *testing.T) {
 	e := newEnv(t)
 	e.proxy.Down()
-	if err := e.sched.Apply(testConfig(e.db.WithAddr(e.proxy.Addr), time.Second)); err != nil {
+	if err := e.sched.Apply(testConfig(t, e.db.WithAddr(e.proxy.Addr), time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "runs against the down database", e.store.Ready)

@@ -12,34 +12,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/kos-ops/kos_exporter/exporter/result"
 )
-
-// Reasons a collector run fails, the values of the errors_total reason label.
-const (
-	ReasonConnect     = "connect"     // no connection to the target
-	ReasonTimeout     = "timeout"     // client or server-side time limit hit
-	ReasonSQL         = "sql"         // the server rejected the query (syntax, write refused, ...)
-	ReasonScan        = "scan"        // reading the rows failed
-	ReasonColumns     = "columns"     // a configured column is missing from the result
-	ReasonCardinality = "cardinality" // more series than max_series
-)
-
-// Reasons lists every failure reason so counters start at zero.
-var Reasons = []string{ReasonConnect, ReasonTimeout, ReasonSQL, ReasonScan, ReasonColumns, ReasonCardinality}
-
-// Reasons a value was dropped or altered, reported in self-metrics.
-const (
-	SkipNullValue       = "null_value"       // value column NULL: that sample is dropped
-	SkipNonNumeric      = "non_numeric"      // value not parseable as a number: sample dropped
-	SkipNegativeCounter = "negative_counter" // counter (or bucket count) below zero: sample dropped
-	SkipNullLabel       = "null_label"       // label column NULL: label value becomes "" (series kept)
-	SkipInvalidLabel    = "invalid_label"    // label value not valid UTF-8: row dropped for that metric
-	SkipDuplicate       = "duplicate"        // label set already produced in this run: later row dropped
-	SkipBadBucket       = "bad_bucket"       // histogram bucket bound NULL, unparsable or not declared
-)
-
-// SkipReasons lists every skip reason so counters start at zero.
-var SkipReasons = []string{SkipNullValue, SkipNonNumeric, SkipNegativeCounter, SkipNullLabel, SkipInvalidLabel, SkipDuplicate, SkipBadBucket}
 
 // CollectorInfo declares one configured collector.
 type CollectorInfo struct {
@@ -49,22 +24,6 @@ type CollectorInfo struct {
 	// Revision fingerprints the definition: when it changes, the previous
 	// result is dropped (its metrics may no longer match) but counters stay.
 	Revision string
-}
-
-// Result is one successful collector run. It is never modified once published.
-type Result struct {
-	Families []Family
-	Series   int
-	// Skipped counts values dropped or altered, by reason.
-	Skipped map[string]int
-}
-
-// Family is the series of one configured metric.
-type Family struct {
-	Name    string
-	Help    string
-	Type    string // "gauge", "counter" or "histogram"
-	Metrics []*dto.Metric
 }
 
 type collectorState struct {
@@ -137,11 +96,11 @@ func (s *Store) SetCollectors(infos []CollectorInfo) {
 		st, ok := s.collectors[in.Name]
 		if !ok || st.info.Target != in.Target {
 			st = &collectorState{}
-			for _, r := range Reasons {
-				s.errors.WithLabelValues(in.Name, in.Target, r)
+			for _, r := range result.Reasons() {
+				s.errors.WithLabelValues(in.Name, in.Target, string(r))
 			}
-			for _, r := range SkipReasons {
-				s.skipped.WithLabelValues(in.Name, in.Target, r)
+			for _, r := range result.SkipReasons() {
+				s.skipped.WithLabelValues(in.Name, in.Target, string(r))
 			}
 			s.runs.WithLabelValues(in.Name, in.Target)
 		}
@@ -175,16 +134,13 @@ func (s *Store) RunStarted(collector string) {
 }
 
 // Publish records a successful run; its metrics replace the previous ones.
-func (s *Store) Publish(collector string, r *Result, took time.Duration) error {
-	families, err := toDTO(r.Families)
-	if err != nil {
-		return fmt.Errorf("collector %q: %w", collector, err)
-	}
+func (s *Store) Publish(collector string, r *result.Result, took time.Duration) {
+	families := toDTO(r.Families)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.collectors[collector]
 	if st == nil {
-		return nil // removed by a reload while it ran
+		return // removed by a reload while it ran
 	}
 	s.seq++
 	st.ran, st.up = true, true
@@ -194,15 +150,14 @@ func (s *Store) Publish(collector string, r *Result, took time.Duration) error {
 	st.seq = s.seq
 	s.targets[st.info.Target] = true
 	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	for reason, n := range r.Skipped {
-		s.skipped.WithLabelValues(collector, st.info.Target, reason).Add(float64(n))
+	for skip, n := range r.Skipped {
+		s.skipped.WithLabelValues(collector, st.info.Target, string(skip.Reason)).Add(float64(n))
 	}
-	return nil
 }
 
 // Fail records a failed run: the collector's data stops being exposed until
 // its next success. targetReached says whether the database answered at all.
-func (s *Store) Fail(collector, reason string, targetReached bool, took time.Duration) {
+func (s *Store) Fail(collector string, reason result.Reason, targetReached bool, took time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.collectors[collector]
@@ -215,7 +170,7 @@ func (s *Store) Fail(collector, reason string, targetReached bool, took time.Dur
 	st.series = 0
 	s.targets[st.info.Target] = targetReached
 	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	s.errors.WithLabelValues(collector, st.info.Target, reason).Inc()
+	s.errors.WithLabelValues(collector, st.info.Target, string(reason)).Inc()
 }
 
 // Ready reports whether every declared collector has finished a run.
@@ -258,28 +213,19 @@ func (s *Store) fresh() (key string, parts [][]*dto.MetricFamily) {
 	return string(k), parts
 }
 
-var dtoTypes = map[string]dto.MetricType{
-	"gauge":     dto.MetricType_GAUGE,
-	"counter":   dto.MetricType_COUNTER,
-	"histogram": dto.MetricType_HISTOGRAM,
-}
-
 // toDTO wraps a result's families for encoding. Series keep the query's
 // order: a registry's Gather would sort them, which on 100k series cost more
 // than everything else in a run together.
-func toDTO(families []Family) ([]*dto.MetricFamily, error) {
+func toDTO(families []result.Family) []*dto.MetricFamily {
 	out := make([]*dto.MetricFamily, 0, len(families))
-	for _, f := range families {
+	for i := range families {
+		f := &families[i]
 		if len(f.Metrics) == 0 {
 			// A query that returned no rows: the encoders reject an empty
 			// family, which would fail the whole page.
 			continue
 		}
-		typ, ok := dtoTypes[f.Type]
-		if !ok {
-			return nil, fmt.Errorf("metric %q: unknown type %q", f.Name, f.Type)
-		}
-		out = append(out, &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &typ, Metric: f.Metrics})
+		out = append(out, &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: f.Metrics})
 	}
-	return out, nil
+	return out
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -37,12 +38,12 @@ var (
 	activationsDesc = prometheus.NewDesc("kos_activations_total", "Activations today.", []string{"model"}, nil)
 )
 
-func activations(n map[string]float64) *Result {
+func activations(n map[string]float64) *result.Result {
 	var ms []prometheus.Metric
 	for _, model := range slices.Sorted(maps.Keys(n)) {
 		ms = append(ms, prometheus.MustNewConstMetric(activationsDesc, prometheus.CounterValue, n[model], model))
 	}
-	return &Result{Families: []Family{{Name: "kos_activations_total", Help: "Activations today.", Type: "counter", Metrics: written(ms)}}, Series: len(ms)}
+	return &result.Result{Families: []result.Family{{Name: "kos_activations_total", Help: "Activations today.", Type: dto.MetricType_COUNTER, Metrics: written(ms)}}, Series: len(ms)}
 }
 
 func newTestStore(t *testing.T) (*Store, *clock, http.Handler) {
@@ -123,15 +124,11 @@ func golden(t *testing.T, name, got string) {
 func TestExposition(t *testing.T) {
 	s, c, h := newTestStore(t)
 	s.RunStarted("activations_a")
-	if err := s.Publish("activations_a", activations(map[string]float64{"iphone17": 120, "fold7": 7}), 20*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
+	s.Publish("activations_a", activations(map[string]float64{"iphone17": 120, "fold7": 7}), 20*time.Millisecond)
 	s.RunStarted("activations_b")
-	if err := s.Publish("activations_b", activations(map[string]float64{"galaxy_s26": 80}), 10*time.Millisecond); err != nil {
-		t.Fatal(err)
-	}
+	s.Publish("activations_b", activations(map[string]float64{"galaxy_s26": 80}), 10*time.Millisecond)
 	s.RunStarted("queue")
-	s.Fail("queue", ReasonTimeout, true, 5*time.Second)
+	s.Fail("queue", result.ReasonTimeout, true, 5*time.Second)
 	c.add(10 * time.Second)
 
 	plain := scrape(t, h, false)
@@ -143,7 +140,7 @@ func TestExposition(t *testing.T) {
 
 func TestEmptyResultKeepsThePage(t *testing.T) {
 	s, _, h := newTestStore(t)
-	empty := &Result{Families: []Family{{Name: "kos_queue_depth", Help: "Queue depth.", Type: "gauge"}}}
+	empty := &result.Result{Families: []result.Family{{Name: "kos_queue_depth", Help: "Queue depth.", Type: dto.MetricType_GAUGE}}}
 	s.Publish("queue", empty, time.Millisecond)
 	s.Publish("activations_b", activations(map[string]float64{"fold7": 7}), time.Millisecond)
 	got := scrape(t, h, false) // fails on a non-200 answer
@@ -178,7 +175,7 @@ func TestStaleResultsVanish(t *testing.T) {
 func TestFailureHidesPreviousResult(t *testing.T) {
 	s, _, h := newTestStore(t)
 	s.Publish("activations_a", activations(map[string]float64{"iphone17": 1}), time.Millisecond)
-	s.Fail("activations_a", ReasonSQL, true, time.Millisecond)
+	s.Fail("activations_a", result.ReasonSQL, true, time.Millisecond)
 	got := scrape(t, h, false)
 	if strings.Contains(got, "kos_activations_total{") {
 		t.Errorf("failed collector's previous result still exposed")
@@ -188,14 +185,37 @@ func TestFailureHidesPreviousResult(t *testing.T) {
 	}
 }
 
+func TestSkippedValuesCountedByReason(t *testing.T) {
+	s, _, h := newTestStore(t)
+	r := activations(map[string]float64{"iphone17": 1})
+	r.Skipped = map[result.Skip]int{
+		{Metric: "kos_activations_total", Column: "n", Reason: result.SkipNullValue}:     2,
+		{Metric: "kos_queue_depth", Column: "depth", Reason: result.SkipNullValue}:       3,
+		{Metric: "kos_activations_total", Column: "model", Reason: result.SkipNullLabel}: 1,
+	}
+	s.Publish("activations_a", r, 0)
+	s.Publish("activations_a", r, 0)
+	got := scrape(t, h, false)
+	for _, want := range []string{
+		`kos_exporter_collector_skipped_values_total{collector="activations_a",reason="null_value",target="kos"} 10`,
+		`kos_exporter_collector_skipped_values_total{collector="activations_a",reason="null_label",target="kos"} 2`,
+		`kos_exporter_collector_skipped_values_total{collector="activations_a",reason="duplicate",target="kos"} 0`,
+		`kos_exporter_collector_skipped_values_total{collector="activations_b",reason="null_value",target="kos"} 0`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}
+
 func TestReady(t *testing.T) {
 	s, _, _ := newTestStore(t)
 	s.Publish("activations_a", activations(nil), 0)
-	s.Fail("activations_b", ReasonConnect, false, 0)
+	s.Fail("activations_b", result.ReasonConnect, false, 0)
 	if s.Ready() {
 		t.Fatal("ready before queue ran")
 	}
-	s.Fail("queue", ReasonConnect, false, 0)
+	s.Fail("queue", result.ReasonConnect, false, 0)
 	if !s.Ready() {
 		t.Fatal("not ready after every collector ran once")
 	}
@@ -205,7 +225,7 @@ func TestSetCollectorsKeepsUnchangedAndDropsChanged(t *testing.T) {
 	s, _, h := newTestStore(t)
 	s.Publish("activations_a", activations(map[string]float64{"iphone17": 1}), 0)
 	s.Publish("activations_b", activations(map[string]float64{"fold7": 2}), 0)
-	s.Fail("queue", ReasonSQL, true, 0)
+	s.Fail("queue", result.ReasonSQL, true, 0)
 	s.SetCollectors([]CollectorInfo{
 		{Name: "activations_a", Target: "kos", Staleness: time.Minute, Revision: "1"},
 		{Name: "activations_b", Target: "kos", Staleness: time.Minute, Revision: "2"},

@@ -10,7 +10,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -57,7 +57,7 @@ func TestLeastPrivilegeAccount(t *testing.T) {
 	acct.User, acct.Passwd = user, password
 	tgt := openTarget(t, acct.FormatDSN())
 
-	m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, n FROM act", 2*time.Second))
+	m, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT model, n FROM act", 2*time.Second))
 	if err != nil {
 		t.Fatalf("run with the least-privilege account: %v", err)
 	}
@@ -65,9 +65,9 @@ func TestLeastPrivilegeAccount(t *testing.T) {
 		t.Errorf("%d series, want 2", m.Series)
 	}
 
-	_, err = tgt.Run(context.Background(), gaugeCollector(unlimitedSleep(db, "acct_kill", 30), time.Second))
+	_, err = tgt.Run(context.Background(), gaugeCollector(t, unlimitedSleep(db, "acct_kill", 30), time.Second))
 	re := runErr(t, err)
-	if re.Reason != snapshot.ReasonTimeout {
+	if re.Reason != result.ReasonTimeout {
 		t.Errorf("reason %q (%v), want timeout", re.Reason, err)
 	}
 	if re.Kill == nil || !re.Kill.Confirmed || re.Kill.Err != nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -119,10 +119,10 @@ func TestRunConnectFailures(t *testing.T) {
 				return
 			}
 			tgt := openTarget(t, tc.dsn)
-			_, err := tgt.Run(context.Background(), gaugeCollector("SELECT 'x' AS model, 1 AS n", time.Second))
+			_, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'x' AS model, 1 AS n", time.Second))
 			re := runErr(t, err)
 			t.Log(err)
-			if re.Reason != snapshot.ReasonConnect || re.Reached {
+			if re.Reason != result.ReasonConnect || re.Reached {
 				t.Errorf("reason %q reached %v, want connect, not reached (%v)", re.Reason, re.Reached, err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
@@ -152,9 +152,9 @@ func TestRunPoolWaitIsTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Close()
-	_, err = tgt.Run(context.Background(), gaugeCollector("SELECT 'x' AS model, 1 AS n", time.Second))
+	_, err = tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'x' AS model, 1 AS n", time.Second))
 	re := runErr(t, err)
-	if re.Reason != snapshot.ReasonTimeout || !errors.Is(err, context.DeadlineExceeded) {
+	if re.Reason != result.ReasonTimeout || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("reason %q (%v), want timeout", re.Reason, err)
 	}
 	if !strings.Contains(err.Error(), "waiting for a free connection") {

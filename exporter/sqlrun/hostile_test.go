@@ -259,7 +259,7 @@ func (e *hostileEnv) run(t *testing.T, n int, tc hostileCase) {
 		t.Errorf("thread %d still runs a statement one second after the timeout", thread)
 	}
 	// The session refuses a plain write afterwards.
-	if _, err := tgt.Run(context.Background(), gaugeCollector("INSERT INTO sentinel VALUES (2000, 1)", 5*time.Second)); err == nil {
+	if _, err := tgt.Run(context.Background(), gaugeCollector(t, "INSERT INTO sentinel VALUES (2000, 1)", 5*time.Second)); err == nil {
 		t.Errorf("a write succeeded on the pool after the case")
 	}
 	if got := e.fingerprint(t); got != e.state {

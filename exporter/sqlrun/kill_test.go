@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -46,10 +46,10 @@ func countRunning(db *mysqltest.DB, marker string) (int, error) {
 func TestRunKillsOnDeadline(t *testing.T) {
 	db := mysqltest.New(t)
 	tgt := openTarget(t, db.DSN)
-	_, err := tgt.Run(context.Background(), gaugeCollector(unlimitedSleep(db, "kill_on_deadline", 30), time.Second))
+	_, err := tgt.Run(context.Background(), gaugeCollector(t, unlimitedSleep(db, "kill_on_deadline", 30), time.Second))
 	re := runErr(t, err)
 	t.Log(err)
-	if re.Reason != snapshot.ReasonTimeout || !re.Reached {
+	if re.Reason != result.ReasonTimeout || !re.Reached {
 		t.Errorf("reason %q reached %v, want timeout, reached", re.Reason, re.Reached)
 	}
 	if re.Kill == nil || !re.Kill.Confirmed || re.Kill.Err != nil || re.Kill.Thread == 0 {
@@ -84,7 +84,7 @@ func TestRunKillsOnCancel(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	_, err := tgt.Run(ctx, gaugeCollector(unlimitedSleep(db, "kill_on_cancel", 30), 30*time.Second))
+	_, err := tgt.Run(ctx, gaugeCollector(t, unlimitedSleep(db, "kill_on_cancel", 30), 30*time.Second))
 	re := runErr(t, err)
 	if re.Kill == nil || !re.Kill.Confirmed {
 		t.Fatalf("kill %+v (%v), want confirmed", re.Kill, err)
@@ -107,19 +107,19 @@ func TestKillSparesOtherRuns(t *testing.T) {
 	defer tgt.Close()
 
 	type outcome struct {
-		m   *Mapped
+		m   *result.Result
 		err error
 	}
 	other := make(chan outcome, 1)
 	go func() {
-		m, err := tgt.Run(context.Background(), gaugeCollector("SELECT 'bystander' AS model, SLEEP(2) AS n", 10*time.Second))
+		m, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'bystander' AS model, SLEEP(2) AS n", 10*time.Second))
 		other <- outcome{m, err}
 	}()
 	for running(t, db, "bystander") == 0 {
 		time.Sleep(10 * time.Millisecond)
 	}
 
-	_, err = tgt.Run(context.Background(), gaugeCollector(unlimitedSleep(db, "victim", 30), time.Second))
+	_, err = tgt.Run(context.Background(), gaugeCollector(t, unlimitedSleep(db, "victim", 30), time.Second))
 	re := runErr(t, err)
 	if re.Kill == nil || !re.Kill.Confirmed {
 		t.Fatalf("timed-out run: kill %+v (%v), want confirmed", re.Kill, err)
@@ -134,7 +134,7 @@ func TestKillSparesOtherRuns(t *testing.T) {
 		t.Errorf("bystander SLEEP returned %v: it was interrupted", v)
 	}
 
-	threads := gaugeCollector("SELECT 'x' AS model, CONNECTION_ID() AS n", 5*time.Second)
+	threads := gaugeCollector(t, "SELECT 'x' AS model, CONNECTION_ID() AS n", 5*time.Second)
 	for i := range 5 {
 		m, err := tgt.Run(context.Background(), threads)
 		if err != nil {

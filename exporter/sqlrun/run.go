@@ -10,13 +10,13 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 )
 
 // RunError is a failed collector run with the reason it is counted under.
 type RunError struct {
-	Reason  string // one of the snapshot.Reason* constants
-	Reached bool   // whether the database answered at all
+	Reason  result.Reason
+	Reached bool // whether the database answered at all
 	Err     error
 	// Kill is set when the client gave up while the statement could
 	// still be running on the server: what the kill achieved.
@@ -45,7 +45,7 @@ const (
 // client gives up first (deadline, or ctx cancelled by a reload or
 // shutdown), the statement is killed on the server.
 // Errors are *RunError.
-func (t *Target) Run(ctx context.Context, c *config.Collector) (*Mapped, error) {
+func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 
@@ -109,7 +109,7 @@ func (t *Target) releaseLocks(conn *sql.Conn) {
 // is its own transaction; elsewhere it runs in START TRANSACTION READ ONLY,
 // because a MySQL-compatible server may ignore the session's read-only mode
 // (the in-process one does) while honouring the transaction's.
-func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) (*Mapped, *RunError) {
+func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) (*result.Result, *RunError) {
 	q := conn.QueryContext
 	if !s.readOnlyStatement {
 		tx, err := conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -129,7 +129,7 @@ func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) 
 	if err != nil {
 		var re *RunError
 		if !errors.As(err, &re) {
-			re = &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: err}
+			re = &RunError{Reason: result.ReasonScan, Reached: true, Err: err}
 		}
 		return nil, re
 	}
@@ -139,14 +139,14 @@ func query(ctx context.Context, conn *sql.Conn, s session, c *config.Collector) 
 // MapRows reads every row of a collector's query and maps it onto the
 // collector's metrics. ctx is the query's context, to tell timeouts apart.
 // Errors are *RunError.
-func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped, error) {
+func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*result.Result, error) {
 	columns, err := rows.Columns()
 	if err != nil {
 		return nil, classify(ctx, "reading the columns", err, true)
 	}
 	mapper, err := NewMapper(c, columns)
 	if err != nil {
-		return nil, &RunError{Reason: snapshot.ReasonColumns, Reached: true, Err: err}
+		return nil, &RunError{Reason: result.ReasonColumns, Reached: true, Err: err}
 	}
 	bits, err := bitColumns(rows)
 	if err != nil {
@@ -170,9 +170,9 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 		}
 		if err := mapper.Add(values); err != nil {
 			if errors.Is(err, ErrTooManySeries) {
-				return nil, &RunError{Reason: snapshot.ReasonCardinality, Reached: true, Err: err}
+				return nil, &RunError{Reason: result.ReasonCardinality, Reached: true, Err: err}
 			}
-			return nil, &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: err}
+			return nil, &RunError{Reason: result.ReasonScan, Reached: true, Err: err}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -180,7 +180,7 @@ func MapRows(ctx context.Context, c *config.Collector, rows *sql.Rows) (*Mapped,
 	}
 	mapped, err := mapper.Finish()
 	if err != nil {
-		return nil, &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: err}
+		return nil, &RunError{Reason: result.ReasonScan, Reached: true, Err: err}
 	}
 	return mapped, nil
 }
@@ -193,9 +193,9 @@ func connectFailure(err error) *RunError {
 	wrapped := fmt.Errorf("connecting: %w", err)
 	var ce *connectError
 	if !errors.As(err, &ce) && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-		return &RunError{Reason: snapshot.ReasonTimeout, Reached: false, Err: fmt.Errorf("waiting for a free connection: %w", err)}
+		return &RunError{Reason: result.ReasonTimeout, Reached: false, Err: fmt.Errorf("waiting for a free connection: %w", err)}
 	}
-	return &RunError{Reason: snapshot.ReasonConnect, Reached: false, Err: wrapped}
+	return &RunError{Reason: result.ReasonConnect, Reached: false, Err: wrapped}
 }
 
 // bitColumns returns the indexes of BIT columns, whose raw bytes are a
@@ -219,28 +219,18 @@ func bitColumns(rows *sql.Rows) ([]int, error) {
 func classify(ctx context.Context, step string, err error, reached bool) *RunError {
 	wrapped := fmt.Errorf("%s: %w", step, err)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
-		return &RunError{Reason: snapshot.ReasonTimeout, Reached: reached, Err: wrapped}
+		return &RunError{Reason: result.ReasonTimeout, Reached: reached, Err: wrapped}
 	}
 	var myErr *mysql.MySQLError
 	if errors.As(err, &myErr) {
 		switch myErr.Number {
 		case errMariaDBStatementTime, errMySQLExecutionTime:
-			return &RunError{Reason: snapshot.ReasonTimeout, Reached: true, Err: wrapped}
+			return &RunError{Reason: result.ReasonTimeout, Reached: true, Err: wrapped}
 		}
-		return &RunError{Reason: snapshot.ReasonSQL, Reached: true, Err: wrapped}
+		return &RunError{Reason: result.ReasonSQL, Reached: true, Err: wrapped}
 	}
 	if !reached || errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, driver.ErrBadConn) {
-		return &RunError{Reason: snapshot.ReasonConnect, Reached: false, Err: wrapped}
+		return &RunError{Reason: result.ReasonConnect, Reached: false, Err: wrapped}
 	}
-	return &RunError{Reason: snapshot.ReasonScan, Reached: true, Err: wrapped}
-}
-
-// Result converts a mapping into what the snapshot stores, counting skipped
-// values by reason.
-func (m *Mapped) Result() *snapshot.Result {
-	byReason := map[string]int{}
-	for s, n := range m.Skipped {
-		byReason[s.Reason] += n
-	}
-	return &snapshot.Result{Families: m.Families, Series: m.Series, Skipped: byReason}
+	return &RunError{Reason: result.ReasonScan, Reached: true, Err: wrapped}
 }

@@ -44,8 +44,14 @@ func BenchmarkRunOverhead(b *testing.B) {
 		{"dump_10k_rows", "SELECT id AS label, n FROM act", "label", 10_000},
 	} {
 		query := tc.query
-		c := &config.Collector{Name: "bench", Target: "kos", SQL: query, Interval: time.Minute, Timeout: 30 * time.Second,
-			MaxSeries: tc.series, Metrics: []*config.Metric{{Name: "kos_bench", Type: config.TypeGauge, Help: "h", Labels: []string{tc.label}, Value: "n"}}}
+		c := parseCollector(b, fmt.Sprintf(`
+name: bench
+sql: %q
+interval: 1m
+timeout: 30s
+max_series: %d
+metrics:
+  - {name: kos_bench, type: gauge, help: h, labels: [%s], value: n}`, query, tc.series, tc.label))
 		b.Run(tc.name+"/raw", func(b *testing.B) {
 			ctx := context.Background()
 			for b.Loop() {

@@ -13,7 +13,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -25,17 +25,6 @@ func openTarget(t *testing.T, dsn string) *Target {
 	}
 	t.Cleanup(func() { tgt.Close() })
 	return tgt
-}
-
-func gaugeCollector(sql string, timeout time.Duration) *config.Collector {
-	return &config.Collector{
-		Name: "activations", Target: "kos", SQL: sql,
-		Interval: time.Minute, Timeout: timeout, Staleness: 3 * time.Minute, MaxSeries: 100,
-		Metrics: []*config.Metric{{
-			Name: "kos_activations", Type: config.TypeGauge, Help: "Activations.",
-			Labels: []string{"model"}, Value: "n",
-		}},
-	}
 }
 
 func seedActivations(t *testing.T, db *mysqltest.DB) {
@@ -54,7 +43,7 @@ func runErr(t *testing.T, err error) *RunError {
 	return re
 }
 
-func expose(t *testing.T, m *Mapped) string {
+func expose(t *testing.T, m *result.Result) string {
 	t.Helper()
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(constCollector(allMetrics(m)))
@@ -88,7 +77,7 @@ func TestRunHappyPathWithNulls(t *testing.T) {
 	db := mysqltest.New(t)
 	seedActivations(t, db)
 	tgt := openTarget(t, db.DSN)
-	m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, n FROM act ORDER BY id", 5*time.Second))
+	m, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT model, n FROM act ORDER BY id", 5*time.Second))
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -102,17 +91,14 @@ kos_activations{model="iphone17"} 120
 	if err := testutil.CollectAndCompare(constCollector(allMetrics(m)), strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
-	wantSkips := map[Skip]int{
-		{Metric: "kos_activations", Column: "model", Reason: snapshot.SkipNullLabel}: 1,
-		{Metric: "kos_activations", Column: "n", Reason: snapshot.SkipNullValue}:     1,
+	wantSkips := map[result.Skip]int{
+		{Metric: "kos_activations", Column: "model", Reason: result.SkipNullLabel}: 1,
+		{Metric: "kos_activations", Column: "n", Reason: result.SkipNullValue}:     1,
 	}
 	for k, v := range wantSkips {
 		if m.Skipped[k] != v {
 			t.Errorf("skipped %+v = %d, want %d (all: %v)", k, m.Skipped[k], v, m.Skipped)
 		}
-	}
-	if got := m.Result().Skipped; got[snapshot.SkipNullLabel] != 1 || got[snapshot.SkipNullValue] != 1 {
-		t.Errorf("Result().Skipped = %v", got)
 	}
 }
 
@@ -120,18 +106,18 @@ func TestRunFailures(t *testing.T) {
 	db := mysqltest.New(t)
 	seedActivations(t, db)
 	tgt := openTarget(t, db.DSN)
-	tooMany := gaugeCollector("SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
+	tooMany := gaugeCollector(t, "SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
 	tooMany.MaxSeries = 1
 	for _, tc := range []struct {
 		name      string
 		collector *config.Collector
-		reason    string
+		reason    result.Reason
 		msg       string
 	}{
-		{"syntax error", gaugeCollector("SELEC model, n FROM act", 5*time.Second), snapshot.ReasonSQL, "running the query"},
-		{"unknown table", gaugeCollector("SELECT model, n FROM nope", 5*time.Second), snapshot.ReasonSQL, "nope"},
-		{"missing value column", gaugeCollector("SELECT model, n AS cnt FROM act", 5*time.Second), snapshot.ReasonColumns, `"n"`},
-		{"cardinality", tooMany, snapshot.ReasonCardinality, "too many series"},
+		{"syntax error", gaugeCollector(t, "SELEC model, n FROM act", 5*time.Second), result.ReasonSQL, "running the query"},
+		{"unknown table", gaugeCollector(t, "SELECT model, n FROM nope", 5*time.Second), result.ReasonSQL, "nope"},
+		{"missing value column", gaugeCollector(t, "SELECT model, n AS cnt FROM act", 5*time.Second), result.ReasonColumns, `"n"`},
+		{"cardinality", tooMany, result.ReasonCardinality, "too many series"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := tgt.Run(context.Background(), tc.collector)
@@ -167,7 +153,7 @@ func TestRunRefusesWrites(t *testing.T) {
 				t.Logf("in-process server: case runs only against %s", mysqltest.EnvDSN)
 				return
 			}
-			_, err := tgt.Run(context.Background(), gaugeCollector(tc.sql, 5*time.Second))
+			_, err := tgt.Run(context.Background(), gaugeCollector(t, tc.sql, 5*time.Second))
 			if err == nil {
 				t.Fatalf("writing SQL %q succeeded", tc.sql)
 			}
@@ -191,9 +177,9 @@ func TestRunTimeout(t *testing.T) {
 	db := mysqltest.New(t)
 	tgt := openTarget(t, db.DSN)
 	began := time.Now()
-	_, err := tgt.Run(context.Background(), gaugeCollector("SELECT 'x' AS model, SLEEP(5) AS n", 300*time.Millisecond))
+	_, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'x' AS model, SLEEP(5) AS n", 300*time.Millisecond))
 	re := runErr(t, err)
-	if re.Reason != snapshot.ReasonTimeout {
+	if re.Reason != result.ReasonTimeout {
 		t.Fatalf("reason %q (%v), want timeout", re.Reason, err)
 	}
 	if took := time.Since(began); took > 4*time.Second {
@@ -253,10 +239,10 @@ func TestRunDatabaseDownThenUp(t *testing.T) {
 	proxy := mysqltest.NewProxy(t, db.Addr)
 	proxy.Down()
 	tgt := openTarget(t, db.WithAddr(proxy.Addr))
-	c := gaugeCollector("SELECT model, n FROM act WHERE model IS NOT NULL AND n IS NOT NULL", 2*time.Second)
+	c := gaugeCollector(t, "SELECT model, n FROM act WHERE model IS NOT NULL AND n IS NOT NULL", 2*time.Second)
 
 	_, err := tgt.Run(context.Background(), c)
-	if re := runErr(t, err); re.Reason != snapshot.ReasonConnect || re.Reached {
+	if re := runErr(t, err); re.Reason != result.ReasonConnect || re.Reached {
 		t.Fatalf("down at start: reason %q reached %v (%v), want connect, not reached", re.Reason, re.Reached, err)
 	}
 	proxy.Up()
@@ -266,7 +252,7 @@ func TestRunDatabaseDownThenUp(t *testing.T) {
 	// A restart kills the pooled connections under the client.
 	proxy.Down()
 	_, err = tgt.Run(context.Background(), c)
-	if re := runErr(t, err); re.Reason != snapshot.ReasonConnect {
+	if re := runErr(t, err); re.Reason != result.ReasonConnect {
 		t.Fatalf("while restarting: reason %q (%v), want connect", re.Reason, err)
 	}
 	proxy.Up()
@@ -294,7 +280,7 @@ func TestOpenInvalidDSNHidesPassword(t *testing.T) {
 
 // allMetrics wraps a mapping's series as client_golang metrics, so tests can
 // hold them to a (pedantic) registry and testutil's comparisons.
-func allMetrics(m *Mapped) []prometheus.Metric {
+func allMetrics(m *result.Result) []prometheus.Metric {
 	var all []prometheus.Metric
 	for _, f := range m.Families {
 		for _, dm := range f.Metrics {
@@ -329,7 +315,7 @@ func TestSessionSetupOncePerConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tgt.Close()
-	c := gaugeCollector("SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
+	c := gaugeCollector(t, "SELECT model, n FROM act WHERE n IS NOT NULL AND model IS NOT NULL", 5*time.Second)
 	for range 3 {
 		if _, err := tgt.Run(context.Background(), c); err != nil {
 			t.Fatal(err)
@@ -405,7 +391,7 @@ func TestRunValues(t *testing.T) {
 		{"b64", map[string]float64{"dec": 1, "exp": 0, "nan": 18446744073709551615, "inf": 1, "minf": 1, "infinity": 1, "under": 1, "hexfloat": 1, "hex": 1}, 0},
 	} {
 		t.Run(tc.column, func(t *testing.T) {
-			m, err := tgt.Run(context.Background(), gaugeCollector("SELECT model, "+tc.column+" AS n FROM vals ORDER BY id", 5*time.Second))
+			m, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT model, "+tc.column+" AS n FROM vals ORDER BY id", 5*time.Second))
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -418,7 +404,7 @@ func TestRunValues(t *testing.T) {
 			if !maps.Equal(got, tc.want) {
 				t.Errorf("samples %v, want %v", got, tc.want)
 			}
-			skip := Skip{Metric: "kos_activations", Column: "n", Reason: snapshot.SkipNonNumeric}
+			skip := result.Skip{Metric: "kos_activations", Column: "n", Reason: result.SkipNonNumeric}
 			if m.Skipped[skip] != tc.skips {
 				t.Errorf("non-numeric skips %d, want %d (all: %v)", m.Skipped[skip], tc.skips, m.Skipped)
 			}
@@ -461,7 +447,7 @@ func TestRunReassertsLimits(t *testing.T) {
 		t.Log("in-process server ignores read-only mode for DDL; DDL case runs only against " + mysqltest.EnvDSN)
 	}
 	for _, w := range writes {
-		if _, err := tgt.Run(ctx, gaugeCollector(w, 5*time.Second)); err == nil {
+		if _, err := tgt.Run(ctx, gaugeCollector(t, w, 5*time.Second)); err == nil {
 			t.Errorf("%q succeeded on a session whose read-only had been switched off", w)
 		}
 	}

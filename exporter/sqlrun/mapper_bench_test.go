@@ -11,22 +11,19 @@ import (
 // them: a gauge plus a two-column counter per row, and a histogram with one
 // row per bucket.
 func BenchmarkMapper(b *testing.B) {
-	scalar := &config.Collector{
-		Name:      "bench",
-		MaxSeries: 1 << 30,
-		Metrics: []*config.Metric{
-			{Name: "kos_stock_units", Type: config.TypeGauge, Help: "Units.", Labels: []string{"model", "kind"}, Value: "ok", ConstLabels: map[string]string{"part": "contract"}},
-			{Name: "kos_calls_total", Type: config.TypeCounter, Help: "Calls.", Labels: []string{"model", "kind"}, Values: []string{"ok", "error"}, ValueLabel: "result"},
-		},
-	}
-	hist := &config.Collector{
-		Name:      "bench",
-		MaxSeries: 1 << 30,
-		Metrics: []*config.Metric{{
-			Name: "kos_call_duration_seconds", Type: config.TypeHistogram, Help: "Latency.", Labels: []string{"agency"},
-			BucketColumn: "le", Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5}, Value: "n", Sum: "s",
-		}},
-	}
+	scalar := parseCollector(b, `
+name: bench
+sql: SELECT 1
+max_series: 1073741824
+metrics:
+  - {name: kos_stock_units, type: gauge, help: Units., labels: [model, kind], value: ok, const_labels: {part: contract}}
+  - {name: kos_calls_total, type: counter, help: Calls., labels: [model, kind], values: [ok, error], value_label: result}`)
+	hist := parseCollector(b, `
+name: bench
+sql: SELECT 1
+max_series: 1073741824
+metrics:
+  - {name: kos_call_duration_seconds, type: histogram, help: Latency., labels: [agency], buckets: [0.1, 0.25, 0.5, 1, 2.5, 5], value: n, sum: s}`)
 	bounds := []string{"0.1", "0.25", "0.5", "1", "2.5", "5", "+Inf"}
 
 	for _, n := range []int{1_000, 10_000, 100_000} {

@@ -8,13 +8,12 @@ import (
 	"math"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
-	"github.com/kos-ops/kos_exporter/exporter/snapshot"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 )
 
 // txt is how the MySQL text protocol delivers every column.
@@ -31,17 +30,27 @@ func (e exposed) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func collector(maxSeries int, metrics ...*config.Metric) *config.Collector {
-	return &config.Collector{
-		Name:      "act",
-		MaxSeries: maxSeries,
-		Metrics:   metrics,
-		Pos:       config.Pos{File: "collectors.yaml", Line: 3},
+// collector parses a collector "act" of the given metrics, each the YAML
+// flow mapping of one metric; maxSeries 0 leaves the default.
+func collector(t testing.TB, maxSeries int, metrics ...string) *config.Collector {
+	t.Helper()
+	y := "name: act\nsql: SELECT 1\n"
+	if maxSeries > 0 {
+		y += fmt.Sprintf("max_series: %d\n", maxSeries)
 	}
+	y += "metrics:"
+	for _, m := range metrics {
+		y += "\n  - " + m
+	}
+	return parseCollector(t, y)
+}
+
+func skip(metric, column string, reason result.SkipReason) result.Skip {
+	return result.Skip{Metric: metric, Column: column, Reason: reason}
 }
 
 // mapAll maps rows that must not fail.
-func mapAll(t *testing.T, c *config.Collector, columns []string, rows [][]any) *Mapped {
+func mapAll(t *testing.T, c *config.Collector, columns []string, rows [][]any) *result.Result {
 	t.Helper()
 	m, err := NewMapper(c, columns)
 	if err != nil {
@@ -66,40 +75,11 @@ func assertExposition(t *testing.T, metrics []prometheus.Metric, want string) {
 	}
 }
 
-var (
-	stockGauge = &config.Metric{
-		Name:        "kos_stock_units",
-		Type:        config.TypeGauge,
-		Help:        "Units in stock.",
-		Labels:      []string{"model", "kind"},
-		Value:       "n",
-		ConstLabels: map[string]string{"part": "contract"},
-	}
-	activationCounter = &config.Metric{
-		Name:   "kos_activations_total",
-		Type:   config.TypeCounter,
-		Help:   "Activations today.",
-		Labels: []string{"model"},
-		Value:  "n",
-	}
-	callsCounter = &config.Metric{
-		Name:       "kos_agency_calls_total",
-		Type:       config.TypeCounter,
-		Help:       "Agency calls by result.",
-		Labels:     []string{"agency"},
-		Values:     []string{"ok", "error"},
-		ValueLabel: "result",
-	}
-	durationHistogram = &config.Metric{
-		Name:         "kos_agency_call_duration_seconds",
-		Type:         config.TypeHistogram,
-		Help:         "Agency call latency.",
-		Labels:       []string{"agency"},
-		BucketColumn: "le",
-		Buckets:      []float64{0.1, 0.5, 1},
-		Value:        "n",
-		Sum:          "s",
-	}
+const (
+	stockGauge        = `{name: kos_stock_units, type: gauge, help: Units in stock., labels: [model, kind], value: n, const_labels: {part: contract}}`
+	activationCounter = `{name: kos_activations_total, type: counter, help: Activations today., labels: [model], value: n}`
+	callsCounter      = `{name: kos_agency_calls_total, type: counter, help: Agency calls by result., labels: [agency], values: [ok, error], value_label: result}`
+	durationHistogram = `{name: kos_agency_call_duration_seconds, type: histogram, help: Agency call latency., labels: [agency], bucket_column: le, buckets: [0.1, 0.5, 1], value: n, sum: s}`
 )
 
 var histColumns = []string{"agency", "le", "n", "s"}
@@ -107,16 +87,16 @@ var histColumns = []string{"agency", "le", "n", "s"}
 func TestMapper(t *testing.T) {
 	tests := []struct {
 		name    string
-		metrics []*config.Metric
+		metrics []string
 		columns []string
 		rows    [][]any
 		want    string
 		series  int
-		skipped map[Skip]int
+		skipped map[result.Skip]int
 	}{
 		{
 			name:    "gauge with labels and const labels",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows: [][]any{
 				{txt("x1"), txt("new"), txt("12.50")},
@@ -134,7 +114,7 @@ kos_stock_units{kind="new",model="x2",part="contract"} 7
 		},
 		{
 			name:    "counter",
-			metrics: []*config.Metric{activationCounter},
+			metrics: []string{activationCounter},
 			columns: []string{"model", "n"},
 			rows:    [][]any{{txt("x1"), txt("5")}, {txt("x2"), txt("0")}},
 			want: `
@@ -147,7 +127,7 @@ kos_activations_total{model="x2"} 0
 		},
 		{
 			name:    "negative counter dropped",
-			metrics: []*config.Metric{activationCounter},
+			metrics: []string{activationCounter},
 			columns: []string{"model", "n"},
 			rows:    [][]any{{txt("x1"), txt("-1")}, {txt("x2"), int64(-3)}, {txt("x3"), txt("4")}},
 			want: `
@@ -156,11 +136,11 @@ kos_activations_total{model="x2"} 0
 kos_activations_total{model="x3"} 4
 `,
 			series:  1,
-			skipped: map[Skip]int{{"kos_activations_total", "n", snapshot.SkipNegativeCounter}: 2},
+			skipped: map[result.Skip]int{skip("kos_activations_total", "n", result.SkipNegativeCounter): 2},
 		},
 		{
 			name:    "negative gauge kept",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows:    [][]any{{txt("x1"), txt("new"), txt("-2")}},
 			want: `
@@ -172,7 +152,7 @@ kos_stock_units{kind="new",model="x1",part="contract"} -2
 		},
 		{
 			name:    "values with value_label",
-			metrics: []*config.Metric{callsCounter},
+			metrics: []string{callsCounter},
 			columns: []string{"agency", "ok", "error"},
 			rows: [][]any{
 				{txt("A"), txt("10"), txt("2")},
@@ -186,11 +166,11 @@ kos_agency_calls_total{agency="A",result="error"} 2
 kos_agency_calls_total{agency="B",result="error"} 1
 `,
 			series:  3,
-			skipped: map[Skip]int{{"kos_agency_calls_total", "ok", snapshot.SkipNullValue}: 1},
+			skipped: map[result.Skip]int{skip("kos_agency_calls_total", "ok", result.SkipNullValue): 1},
 		},
 		{
 			name:    "values duplicate is per value column",
-			metrics: []*config.Metric{callsCounter},
+			metrics: []string{callsCounter},
 			columns: []string{"agency", "ok", "error"},
 			rows: [][]any{
 				{txt("A"), nil, txt("2")},
@@ -203,14 +183,14 @@ kos_agency_calls_total{agency="A",result="ok"} 10
 kos_agency_calls_total{agency="A",result="error"} 2
 `,
 			series: 2,
-			skipped: map[Skip]int{
-				{"kos_agency_calls_total", "ok", snapshot.SkipNullValue}:    1,
-				{"kos_agency_calls_total", "error", snapshot.SkipDuplicate}: 1,
+			skipped: map[result.Skip]int{
+				skip("kos_agency_calls_total", "ok", result.SkipNullValue):    1,
+				skip("kos_agency_calls_total", "error", result.SkipDuplicate): 1,
 			},
 		},
 		{
 			name:    "histogram",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("0.1"), txt("3"), txt("0.25")},
@@ -239,7 +219,7 @@ kos_agency_call_duration_seconds_count{agency="B"} 2
 		},
 		{
 			name:    "histogram missing buckets are zero",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows:    [][]any{{txt("A"), txt("0.5"), txt("2"), txt("0.5")}},
 			want: `
@@ -256,7 +236,7 @@ kos_agency_call_duration_seconds_count{agency="A"} 2
 		},
 		{
 			name:    "histogram +Inf spellings",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("+Inf"), txt("1"), txt("2")},
@@ -273,7 +253,7 @@ kos_agency_call_duration_seconds_count{agency="A"} 2
 		},
 		{
 			name:    "histogram bound compared as a number",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("1.0"), txt("1"), txt("1")},
@@ -294,7 +274,7 @@ kos_agency_call_duration_seconds_count{agency="A"} 3
 		},
 		{
 			name:    "histogram bad buckets",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("0.3"), txt("1"), txt("1")},  // not declared
@@ -315,11 +295,11 @@ kos_agency_call_duration_seconds_sum{agency="A"} 2
 kos_agency_call_duration_seconds_count{agency="A"} 4
 `,
 			series:  6,
-			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", snapshot.SkipBadBucket}: 5},
+			skipped: map[result.Skip]int{skip("kos_agency_call_duration_seconds", "le", result.SkipBadBucket): 5},
 		},
 		{
 			name:    "histogram duplicate bucket row",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("0.1"), txt("1"), txt("0.0625")},
@@ -338,11 +318,11 @@ kos_agency_call_duration_seconds_sum{agency="A"} 2.0625
 kos_agency_call_duration_seconds_count{agency="A"} 2
 `,
 			series:  6,
-			skipped: map[Skip]int{{"kos_agency_call_duration_seconds", "le", snapshot.SkipDuplicate}: 2},
+			skipped: map[result.Skip]int{skip("kos_agency_call_duration_seconds", "le", result.SkipDuplicate): 2},
 		},
 		{
 			name:    "histogram bad counts and sums",
-			metrics: []*config.Metric{durationHistogram},
+			metrics: []string{durationHistogram},
 			columns: histColumns,
 			rows: [][]any{
 				{txt("A"), txt("0.1"), nil, txt("1")},
@@ -366,17 +346,17 @@ kos_agency_call_duration_seconds_sum{agency="A"} 0.125
 kos_agency_call_duration_seconds_count{agency="A"} 2
 `,
 			series: 6,
-			skipped: map[Skip]int{
-				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNullValue}:       1,
-				{"kos_agency_call_duration_seconds", "s", snapshot.SkipNullValue}:       1,
-				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNonNumeric}:      4,
-				{"kos_agency_call_duration_seconds", "n", snapshot.SkipNegativeCounter}: 1,
-				{"kos_agency_call_duration_seconds", "s", snapshot.SkipNonNumeric}:      1,
+			skipped: map[result.Skip]int{
+				skip("kos_agency_call_duration_seconds", "n", result.SkipNullValue):       1,
+				skip("kos_agency_call_duration_seconds", "s", result.SkipNullValue):       1,
+				skip("kos_agency_call_duration_seconds", "n", result.SkipNonNumeric):      4,
+				skip("kos_agency_call_duration_seconds", "n", result.SkipNegativeCounter): 1,
+				skip("kos_agency_call_duration_seconds", "s", result.SkipNonNumeric):      1,
 			},
 		},
 		{
-			name:    "histogram default bucket column and unsorted buckets",
-			metrics: []*config.Metric{{Name: "kos_wait_seconds", Type: config.TypeHistogram, Help: "Wait.", Buckets: []float64{5, 1}, Value: "n", Sum: "s"}},
+			name:    "histogram default bucket column",
+			metrics: []string{`{name: kos_wait_seconds, type: histogram, help: Wait., buckets: [1, 5], value: n, sum: s}`},
 			columns: []string{"le", "n", "s"},
 			rows:    [][]any{{txt("1"), txt("1"), txt("1")}, {txt("5"), txt("1"), txt("3")}},
 			want: `
@@ -392,7 +372,7 @@ kos_wait_seconds_count 2
 		},
 		{
 			name:    "null label keeps the series",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows:    [][]any{{nil, txt("new"), txt("1")}, {txt("x1"), nil, txt("2")}},
 			want: `
@@ -402,14 +382,14 @@ kos_stock_units{kind="new",model="",part="contract"} 1
 kos_stock_units{kind="",model="x1",part="contract"} 2
 `,
 			series: 2,
-			skipped: map[Skip]int{
-				{"kos_stock_units", "model", snapshot.SkipNullLabel}: 1,
-				{"kos_stock_units", "kind", snapshot.SkipNullLabel}:  1,
+			skipped: map[result.Skip]int{
+				skip("kos_stock_units", "model", result.SkipNullLabel): 1,
+				skip("kos_stock_units", "kind", result.SkipNullLabel):  1,
 			},
 		},
 		{
 			name:    "invalid label drops the row",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows: [][]any{
 				{txt("x\xff"), txt("new"), txt("1")},
@@ -422,14 +402,14 @@ kos_stock_units{kind="",model="x1",part="contract"} 2
 kos_stock_units{kind="ok",model="x1",part="contract"} 2
 `,
 			series: 1,
-			skipped: map[Skip]int{
-				{"kos_stock_units", "model", snapshot.SkipInvalidLabel}: 1,
-				{"kos_stock_units", "kind", snapshot.SkipInvalidLabel}:  1,
+			skipped: map[result.Skip]int{
+				skip("kos_stock_units", "model", result.SkipInvalidLabel): 1,
+				skip("kos_stock_units", "kind", result.SkipInvalidLabel):  1,
 			},
 		},
 		{
 			name:    "duplicate label set keeps the first row",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows: [][]any{
 				{txt("x1"), txt("new"), txt("1")},
@@ -444,11 +424,11 @@ kos_stock_units{kind="new",model="x1",part="contract"} 1
 kos_stock_units{kind="port",model="x1",part="contract"} 4
 `,
 			series:  2,
-			skipped: map[Skip]int{{"kos_stock_units", "n", snapshot.SkipDuplicate}: 2},
+			skipped: map[result.Skip]int{skip("kos_stock_units", "n", result.SkipDuplicate): 2},
 		},
 		{
 			name:    "duplicate after a dropped sample is the first",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows:    [][]any{{txt("x1"), txt("new"), nil}, {txt("x1"), txt("new"), txt("5")}},
 			want: `
@@ -457,11 +437,11 @@ kos_stock_units{kind="port",model="x1",part="contract"} 4
 kos_stock_units{kind="new",model="x1",part="contract"} 5
 `,
 			series:  1,
-			skipped: map[Skip]int{{"kos_stock_units", "n", snapshot.SkipNullValue}: 1},
+			skipped: map[result.Skip]int{skip("kos_stock_units", "n", result.SkipNullValue): 1},
 		},
 		{
 			name:    "label boundaries are not ambiguous",
-			metrics: []*config.Metric{stockGauge},
+			metrics: []string{stockGauge},
 			columns: []string{"model", "kind", "n"},
 			rows:    [][]any{{txt("x"), txt("yz"), txt("1")}, {txt("xy"), txt("z"), txt("2")}, {txt(""), txt("xyz"), txt("3")}},
 			want: `
@@ -475,7 +455,7 @@ kos_stock_units{kind="xyz",model="",part="contract"} 3
 		},
 		{
 			name:    "null and non-numeric values",
-			metrics: []*config.Metric{activationCounter},
+			metrics: []string{activationCounter},
 			columns: []string{"model", "n"},
 			rows: [][]any{
 				{txt("a"), nil},
@@ -501,14 +481,14 @@ kos_stock_units{kind="xyz",model="",part="contract"} 3
 kos_activations_total{model="g"} 1
 `,
 			series: 1,
-			skipped: map[Skip]int{
-				{"kos_activations_total", "n", snapshot.SkipNullValue}:  1,
-				{"kos_activations_total", "n", snapshot.SkipNonNumeric}: 13,
+			skipped: map[result.Skip]int{
+				skip("kos_activations_total", "n", result.SkipNullValue):  1,
+				skip("kos_activations_total", "n", result.SkipNonNumeric): 13,
 			},
 		},
 		{
 			name:    "case-insensitive column match, exact match first",
-			metrics: []*config.Metric{activationCounter},
+			metrics: []string{activationCounter},
 			columns: []string{"MODEL", "N", "n"},
 			rows:    [][]any{{txt("x1"), txt("1"), txt("2")}},
 			want: `
@@ -520,7 +500,7 @@ kos_activations_total{model="x1"} 2
 		},
 		{
 			name:    "several metrics from one query",
-			metrics: []*config.Metric{activationCounter, callsCounter},
+			metrics: []string{activationCounter, callsCounter},
 			columns: []string{"model", "agency", "n", "ok", "error"},
 			rows: [][]any{
 				{txt("x1"), txt("A"), txt("3"), txt("2"), txt("1")},
@@ -538,18 +518,18 @@ kos_agency_calls_total{agency="B",result="ok"} 5
 kos_agency_calls_total{agency="B",result="error"} 0
 `,
 			series:  5,
-			skipped: map[Skip]int{{"kos_activations_total", "n", snapshot.SkipDuplicate}: 1},
+			skipped: map[result.Skip]int{skip("kos_activations_total", "n", result.SkipDuplicate): 1},
 		},
 		{
 			name:    "no rows",
-			metrics: []*config.Metric{stockGauge, durationHistogram},
+			metrics: []string{stockGauge, durationHistogram},
 			columns: []string{"model", "kind", "n", "agency", "le", "s"},
 			want:    "",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := mapAll(t, collector(1000, tt.metrics...), tt.columns, tt.rows)
+			got := mapAll(t, collector(t, 1000, tt.metrics...), tt.columns, tt.rows)
 			assertExposition(t, allMetrics(got), tt.want)
 			if got.Series != tt.series {
 				t.Errorf("Series = %d, want %d", got.Series, tt.series)
@@ -573,118 +553,50 @@ kos_agency_call_duration_seconds_count{agency=%[1]q} 1
 `, agency)
 }
 
-// TestMapperValueTypes feeds each Go type database/sql may scan into *any
-// as both the label and the value of a gauge.
-func TestMapperValueTypes(t *testing.T) {
-	gauge := &config.Metric{Name: "kos_value", Type: config.TypeGauge, Help: "Value.", Labels: []string{"l"}, Value: "v"}
-	tests := []struct {
-		name  string
-		in    any
-		label string
-		value string
-	}{
-		{"bytes decimal", txt("12.50"), "12.50", "12.5"},
-		{"raw bytes", sql.RawBytes("7"), "7", "7"},
-		{"string", "3.25", "3.25", "3.25"},
-		{"int64", int64(-4), "-4", "-4"},
-		{"int32", int32(5), "5", "5"},
-		{"int", int(6), "6", "6"},
-		{"uint64", uint64(1 << 40), "1099511627776", "1099511627776"},
-		{"uint32", uint32(4000000000), "4000000000", "4e9"},
-		{"float64", float64(0.1), "0.1", "0.1"},
-		{"float32", float32(0.1), "0.1", "0.10000000149011612"},
-		{"float64 large", float64(1e21), "1e+21", "1e21"},
-		{"bool true", true, "true", "1"},
-		{"bool false", false, "false", "0"},
-		{"time", time.Date(2026, 3, 1, 12, 0, 0, 250_000_000, time.UTC), "2026-03-01T12:00:00Z", "1772366400.25"},
-		{"time with zone", time.Date(2026, 3, 1, 14, 0, 0, 0, time.FixedZone("CEST", 2*3600)), "2026-03-01T14:00:00+02:00", "1772366400"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{tt.in, tt.in}})
-			assertExposition(t, allMetrics(got), fmt.Sprintf(`
-# HELP kos_value Value.
-# TYPE kos_value gauge
-kos_value{l=%q} %s
-`, tt.label, tt.value))
-		})
-	}
-}
-
-func TestMapperUnknownTypeLabel(t *testing.T) {
-	gauge := &config.Metric{Name: "kos_value", Type: config.TypeGauge, Help: "Value.", Labels: []string{"l"}, Value: "v"}
-	got := mapAll(t, collector(10, gauge), []string{"l", "v"}, [][]any{{struct{ A int }{7}, txt("1")}})
-	assertExposition(t, allMetrics(got), `
-# HELP kos_value Value.
-# TYPE kos_value gauge
-kos_value{l="{7}"} 1
-`)
-}
-
+// TestNewMapperErrors covers the one thing config cannot know: whether the
+// query returns the configured columns.
 func TestNewMapperErrors(t *testing.T) {
-	pos := config.Pos{File: "collectors.yaml", Line: 12}
-	with := func(m config.Metric) *config.Metric {
-		m.Pos = pos
-		return &m
-	}
+	pos := config.Pos{File: "collectors.yaml", Line: 9} // the metric's line in the parsed file
 	tests := []struct {
 		name    string
-		metric  *config.Metric
+		metric  string
 		columns []string
 		want    string
 	}{
 		{
 			name:    "missing label column",
-			metric:  with(*stockGauge),
+			metric:  stockGauge,
 			columns: []string{"model", "n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_stock_units": column "kind" not in query result (it returned "model", "n")`,
+			want:    `collectors.yaml:9: collector "act" metric "kos_stock_units": column "kind" not in query result (it returned "model", "n")`,
 		},
 		{
 			name:    "missing value columns",
-			metric:  with(*callsCounter),
+			metric:  callsCounter,
 			columns: []string{"Agency", "total"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_agency_calls_total": columns "ok", "error" not in query result (it returned "Agency", "total")`,
+			want:    `collectors.yaml:9: collector "act" metric "kos_agency_calls_total": columns "ok", "error" not in query result (it returned "Agency", "total")`,
 		},
 		{
 			name:    "missing histogram columns",
-			metric:  with(*durationHistogram),
+			metric:  durationHistogram,
 			columns: []string{"agency", "n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_agency_call_duration_seconds": columns "le", "s" not in query result (it returned "agency", "n")`,
+			want:    `collectors.yaml:9: collector "act" metric "kos_agency_call_duration_seconds": columns "le", "s" not in query result (it returned "agency", "n")`,
 		},
 		{
 			name:    "query returned no columns",
-			metric:  with(*activationCounter),
+			metric:  activationCounter,
 			columns: nil,
-			want:    `collectors.yaml:12: collector "act" metric "kos_activations_total": columns "model", "n" not in query result (it returned none)`,
+			want:    `collectors.yaml:9: collector "act" metric "kos_activations_total": columns "model", "n" not in query result (it returned none)`,
 		},
 		{
 			name:    "column named twice reported once",
-			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X.", Labels: []string{"v"}, Value: "v"}),
+			metric:  `{name: kos_x, type: gauge, help: X., labels: [v], value: v}`,
 			columns: []string{"n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_x": column "v" not in query result (it returned "n")`,
-		},
-		{
-			name:    "unknown type",
-			metric:  with(config.Metric{Name: "kos_x", Type: "summary", Help: "X.", Value: "n"}),
-			columns: []string{"n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_x": unknown metric type "summary"`,
-		},
-		{
-			name:    "no value column",
-			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X."}),
-			columns: []string{"n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_x": no value column`,
-		},
-		{
-			name:    "const label clashes with a label column",
-			metric:  with(config.Metric{Name: "kos_x", Type: config.TypeGauge, Help: "X.", Labels: []string{"part"}, Value: "n", ConstLabels: map[string]string{"part": "a"}}),
-			columns: []string{"part", "n"},
-			want:    `collectors.yaml:12: collector "act" metric "kos_x": duplicate label names in constant and variable labels for metric "kos_x"`,
+			want:    `collectors.yaml:9: collector "act" metric "kos_x": column "v" not in query result (it returned "n")`,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := NewMapper(collector(10, tt.metric), tt.columns)
+			m, err := NewMapper(collector(t, 10, tt.metric), tt.columns)
 			if err == nil {
 				t.Fatalf("NewMapper succeeded (%v), want error %q", m, tt.want)
 			}
@@ -703,10 +615,7 @@ func TestNewMapperErrors(t *testing.T) {
 }
 
 func TestMapperMaxSeries(t *testing.T) {
-	hist := &config.Metric{
-		Name: "kos_h", Type: config.TypeHistogram, Help: "H.", Labels: []string{"a"},
-		BucketColumn: "le", Buckets: []float64{1, 2}, Value: "n", Sum: "s",
-	}
+	const hist = `{name: kos_h, type: histogram, help: H., labels: [a], buckets: [1, 2], value: n, sum: s}`
 	// Each distinct a yields a histogram of 2+1 buckets, sum and count: 5 series.
 	histRows := func(n int) [][]any {
 		var rows [][]any
@@ -723,15 +632,15 @@ func TestMapperMaxSeries(t *testing.T) {
 		}
 		return rows
 	}
-	gauge := &config.Metric{Name: "kos_g", Type: config.TypeGauge, Help: "G.", Labels: []string{"a"}, Value: "n"}
-	pair := &config.Metric{Name: "kos_p", Type: config.TypeGauge, Help: "P.", Labels: []string{"a"}, Values: []string{"n", "m"}, ValueLabel: "v"}
+	const gauge = `{name: kos_g, type: gauge, help: G., labels: [a], value: n}`
+	const pair = `{name: kos_p, type: gauge, help: P., labels: [a], values: [n, m], value_label: v}`
 	pairRows := [][]any{{txt("x"), txt("1"), txt("2")}, {txt("y"), txt("1"), txt("2")}}
 	histColumns := []string{"a", "le", "n", "s"}
 
 	tests := []struct {
 		name      string
 		maxSeries int
-		metric    *config.Metric
+		metric    string
 		columns   []string
 		rows      [][]any
 		failRow   int // -1: no failure
@@ -747,7 +656,7 @@ func TestMapperMaxSeries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := NewMapper(collector(tt.maxSeries, tt.metric), tt.columns)
+			m, err := NewMapper(collector(t, tt.maxSeries, tt.metric), tt.columns)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -786,7 +695,7 @@ func TestMapperMaxSeries(t *testing.T) {
 }
 
 func TestMapperRowWidth(t *testing.T) {
-	m, err := NewMapper(collector(10, activationCounter), []string{"model", "n"})
+	m, err := NewMapper(collector(t, 10, activationCounter), []string{"model", "n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -808,11 +717,8 @@ func FuzzMapperAdd(f *testing.F) {
 	f.Add([]byte(""), []byte("-1"), []byte("inf"))
 	f.Add([]byte("a\x00b"), []byte("1e400"), []byte("0x1p-2"))
 	f.Add([]byte("é"), []byte("9007199254740993"), []byte("1.0"))
-	gauge := collector(100, &config.Metric{Name: "kos_g", Type: config.TypeGauge, Help: "G.", Labels: []string{"l"}, Value: "v"})
-	hist := collector(100, &config.Metric{
-		Name: "kos_h", Type: config.TypeHistogram, Help: "H.", Labels: []string{"l"},
-		BucketColumn: "le", Buckets: []float64{0.1, 0.25, 1}, Value: "n", Sum: "s",
-	})
+	gauge := collector(f, 100, `{name: kos_g, type: gauge, help: G., labels: [l], value: v}`)
+	hist := collector(f, 100, `{name: kos_h, type: histogram, help: H., labels: [l], buckets: [0.1, 0.25, 1], value: n, sum: s}`)
 	f.Fuzz(func(t *testing.T, label, value, bound []byte) {
 		for _, run := range []struct {
 			c       *config.Collector
@@ -849,88 +755,4 @@ func FuzzMapperAdd(f *testing.F) {
 			}
 		}
 	})
-}
-
-// TestNumberText holds text values to plain decimal numbers: what else
-// strconv.ParseFloat reads must not become a sample (a counter at NaN).
-func TestNumberText(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want float64
-		ok   bool
-	}{
-		{"0", 0, true},
-		{"12", 12, true},
-		{"-12", -12, true},
-		{"+12", 12, true},
-		{"12.50", 12.5, true},
-		{"12.", 12, true},
-		{".5", 0.5, true},
-		{"-.5", -0.5, true},
-		{"1e3", 1000, true},
-		{"1.5E-3", 0.0015, true},
-		{"2e+2", 200, true},
-		{"007", 7, true},
-		{"NaN", 0, false},
-		{"nan", 0, false},
-		{"+Inf", 0, false},
-		{"-Inf", 0, false},
-		{"Inf", 0, false},
-		{"infinity", 0, false},
-		{"-Infinity", 0, false},
-		{"1_000", 0, false},
-		{"0x1p-2", 0, false},
-		{"0x10", 0, false},
-		{"0b101", 0, false},
-		{"1e400", 0, false}, // beyond float64
-		{"", 0, false},
-		{"+", 0, false},
-		{".", 0, false},
-		{"-.", 0, false},
-		{"1e", 0, false},
-		{"1e+", 0, false},
-		{"e3", 0, false},
-		{" 1", 0, false},
-		{"1 ", 0, false},
-		{"1.2.3", 0, false},
-		{"--1", 0, false},
-	} {
-		t.Run(tc.in, func(t *testing.T) {
-			for _, v := range []any{txt(tc.in), sql.RawBytes(tc.in), tc.in} {
-				got, ok := number(v)
-				if ok != tc.ok || (ok && got != tc.want) {
-					t.Errorf("number(%T %q) = %v, %v; want %v, %v", v, tc.in, got, ok, tc.want, tc.ok)
-				}
-			}
-		})
-	}
-}
-
-// TestNumberNonFinite: a float column can hold NaN or ±Inf on some servers
-// (the in-process one); neither is a sample value.
-func TestNumberNonFinite(t *testing.T) {
-	for _, v := range []any{math.NaN(), math.Inf(1), math.Inf(-1), float32(math.NaN()), float32(math.Inf(1))} {
-		if got, ok := number(v); ok {
-			t.Errorf("number(%T %v) = %v, accepted", v, v, got)
-		}
-	}
-}
-
-func TestBitValue(t *testing.T) {
-	for _, tc := range []struct {
-		in   []byte
-		want uint64
-		ok   bool
-	}{
-		{[]byte{}, 0, true},
-		{[]byte{0x05}, 5, true},
-		{[]byte{0x01, 0x2c}, 300, true},
-		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, math.MaxUint64, true},
-		{[]byte{1, 0, 0, 0, 0, 0, 0, 0, 0}, 0, false},
-	} {
-		got, ok := bitValue(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("bitValue(%x) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
 }
