@@ -94,12 +94,16 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestScrapersNeverQueryTheDatabase(t *testing.T) {
 	e := newEnv(t)
-	const interval = time.Second
+	// Long enough that no run times out on a loaded machine (a failed run
+	// drops its series, which is not what this test is about).
+	const interval = 5 * time.Second
 	began := time.Now()
 	if err := e.sched.Apply(testConfig(t, e.db.WithAddr(e.proxy.Addr), interval)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "first runs", e.store.Ready)
+	waitFor(t, "activations exposed", func() bool {
+		return strings.Contains(e.scrape(t), `kos_activations{model="iphone17"} 120`)
+	})
 
 	var wg sync.WaitGroup
 	for range 20 {
