@@ -1,11 +1,17 @@
 # kos_exporter — see README.md. Only Go is needed for every target here.
 GO        ?= go
 BIN       := bin
+# Stamped the way promu stamps the official exporters (--version shows it).
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+BUILDUSER ?= $(shell whoami 2>/dev/null)@$(shell hostname 2>/dev/null)
+BUILDDATE ?= $(shell date -u +%Y%m%d-%H:%M:%S)
 LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
              -X github.com/prometheus/common/version.Revision=$(REVISION) \
-             -X github.com/prometheus/common/version.Branch=main
+             -X github.com/prometheus/common/version.Branch=$(BRANCH) \
+             -X github.com/prometheus/common/version.BuildUser=$(BUILDUSER) \
+             -X github.com/prometheus/common/version.BuildDate=$(BUILDDATE)
 
 # make run knobs: simulated speed (60 = one launch-day hour per real minute),
 # incidents (comma separated, name or name@offset), ports.
