@@ -7,12 +7,14 @@ package query
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
+	"github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 
 	"github.com/kos-ops/kos_exporter/report/table"
@@ -37,8 +39,10 @@ type Client struct {
 }
 
 // New returns a client of the Prometheus at url that checks the given
-// collectors' kos_exporter_collector_exposed for gaps.
-func New(url string, collectors []string) (*Client, error) {
+// collectors' kos_exporter_collector_exposed for gaps. httpConfigFile, when
+// not empty, is a prometheus/common HTTP client config (basic auth, bearer
+// token, TLS…) for every request.
+func New(url string, collectors []string, httpConfigFile string) (*Client, error) {
 	if len(collectors) == 0 {
 		return nil, fmt.Errorf("no collectors to check")
 	}
@@ -47,11 +51,34 @@ func New(url string, collectors []string) (*Client, error) {
 			return nil, fmt.Errorf("invalid collector name %q", c)
 		}
 	}
-	c, err := api.NewClient(api.Config{Address: url})
+	rt := api.DefaultRoundTripper
+	if httpConfigFile != "" {
+		cfg, _, err := config.LoadHTTPConfigFile(httpConfigFile)
+		if err != nil {
+			return nil, fmt.Errorf("HTTP client config %s: %w", httpConfigFile, err)
+		}
+		if rt, err = config.NewRoundTripperFromConfig(*cfg, "kos_report"); err != nil {
+			return nil, fmt.Errorf("HTTP client config %s: %w", httpConfigFile, err)
+		}
+	}
+	c, err := api.NewClient(api.Config{Address: url, RoundTripper: rt})
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client for %q: %w", url, err)
 	}
-	return &Client{api: v1.NewAPI(c), url: url, collectors: collectors}, nil
+	return &Client{api: v1.NewAPI(authErrors{c}), url: url, collectors: collectors}, nil
+}
+
+// authErrors names a refused login: client_golang reports a 401 or 403
+// without a JSON body as a bare "client error: 401".
+type authErrors struct{ api.Client }
+
+func (c authErrors) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
+	resp, body, err := c.Client.Do(ctx, req)
+	if err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+		// resp stays, so the API's GET fallback after a 403 still works.
+		err = fmt.Errorf("answered %s: credentials missing or refused (HTTP client config)", resp.Status)
+	}
+	return resp, body, err
 }
 
 // Day returns the figures of n consecutive hours from start (a local

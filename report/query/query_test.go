@@ -34,7 +34,7 @@ func client(t *testing.T, h http.Handler, collectors ...string) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := New(srv.URL, collectors)
+	c, err := New(srv.URL, collectors, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestNew(t *testing.T) {
 		{"not UTF-8", []string{"\xff"}, `invalid collector name "\xff"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := New("http://prom:9090", tc.collectors); err == nil || err.Error() != tc.want {
+			if _, err := New("http://prom:9090", tc.collectors, ""); err == nil || err.Error() != tc.want {
 				t.Errorf("New error %v, want %q", err, tc.want)
 			}
 		})
@@ -182,7 +182,7 @@ func TestDayErrors(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.h)
 			defer srv.Close()
-			c, err := New(srv.URL, []string{"mnp"})
+			c, err := New(srv.URL, []string{"mnp"}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func TestDayErrors(t *testing.T) {
 		})
 	}
 	t.Run("unreachable", func(t *testing.T) {
-		c, err := New("http://127.0.0.1:1", []string{"mnp"})
+		c, err := New("http://127.0.0.1:1", []string{"mnp"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
