@@ -5,8 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"strings"
 )
 
 // message is the webhook payload: generic JSON whose Markdown "text" field
@@ -41,7 +45,7 @@ func (w webhook) post(ctx context.Context, m message) error {
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := w.client.Do(req)
 		if err != nil {
-			return err
+			return redact(err)
 		}
 		defer resp.Body.Close()
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -58,4 +62,40 @@ func (w webhook) post(ctx context.Context, m message) error {
 		return fmt.Errorf("posting hour %s to webhook: %w", m.Hour, err)
 	}
 	return nil
+}
+
+// redact replaces the URL in a request error by its scheme and host: the
+// path or query of a webhook URL is often its secret.
+func redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			ue.URL = u.Scheme + "://" + u.Host
+		} else {
+			ue.URL = "webhook"
+		}
+	}
+	return err
+}
+
+// ReadURLFile returns the webhook URL in the regular file at path, trimmed.
+// Errors never quote the file's content: it is a secret.
+func ReadURLFile(path string) (string, error) {
+	fi, err := os.Stat(path) // before opening: opening a FIFO would block
+	if err != nil {
+		return "", fmt.Errorf("webhook URL file: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("webhook URL file %s is not a regular file", path)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("webhook URL file: %w", err)
+	}
+	s := strings.TrimSpace(string(b))
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("webhook URL file %s does not hold an http or https URL", path)
+	}
+	return s, nil
 }

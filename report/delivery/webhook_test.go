@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -52,6 +54,56 @@ func TestPostRetriesWithBackoff(t *testing.T) {
 			}
 			if !slices.Equal(waits, tc.waits) {
 				t.Errorf("waits %v, want %v", waits, tc.waits)
+			}
+		})
+	}
+}
+
+func TestPostErrorHidesURL(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	host := srv.Listener.Addr().String()
+	srv.Close() // refused from now on
+	w := webhook{url: "http://" + host + "/hooks/abc?token=s3cret", client: &http.Client{Timeout: time.Second}, retry: policy{
+		attempts: 2, initial: time.Second, max: time.Second,
+		sleep: func(context.Context, time.Duration) error { return nil },
+	}}
+	err := w.post(context.Background(), message{Hour: "2026-11-26T10:00:00+09:00"})
+	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "/hooks/abc") || !strings.Contains(err.Error(), `"http://`+host+`"`) {
+		t.Errorf("post error %v: want the host only", err)
+	}
+}
+
+func TestReadURLFile(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "https://chat.example/hooks/abc?token=s3cret"
+	for _, tc := range []struct {
+		name, content string // content "": no file is written
+		path          string // default: a file in dir named after the case
+		want, wantErr string
+	}{
+		{name: "trimmed", content: "\n  " + secret + "\r\n", want: secret},
+		{name: "missing", wantErr: "webhook URL file: stat "},
+		{name: "directory", path: dir, wantErr: "webhook URL file " + dir + " is not a regular file"},
+		{name: "not a URL", content: "token=s3cret\n", wantErr: "does not hold an http or https URL"},
+		{name: "unparsable", content: "https://chat.example/%zz?token=s3cret", wantErr: "does not hold an http or https URL"},
+		{name: "empty", content: " \n", wantErr: "does not hold an http or https URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tc.path
+			if path == "" {
+				path = filepath.Join(dir, tc.name)
+				if tc.content != "" {
+					if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			got, err := ReadURLFile(path)
+			switch {
+			case tc.wantErr == "" && (err != nil || got != tc.want):
+				t.Errorf("ReadURLFile = %q, %v; want %q", got, err, tc.want)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "s3cret")):
+				t.Errorf("ReadURLFile error %v, want %q and no secret", err, tc.wantErr)
 			}
 		})
 	}
