@@ -37,10 +37,11 @@ func main() {
 }
 
 type options struct {
-	promURL, hour, baseline, format, lang, tz, webhookURL, stateFile string
-	collectors                                                       []string
-	top, atMinute, webhookAttempts                                   int
-	every, queryTimeout, webhookTimeout                              time.Duration
+	promURL, promHTTPConfig, hour, baseline, format, lang, tz string
+	webhookURL, webhookURLFile, stateFile                     string
+	collectors                                                []string
+	top, atMinute, webhookAttempts                            int
+	every, queryTimeout, webhookTimeout                       time.Duration
 }
 
 // run is main without the process: it returns the exit code.
@@ -48,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock del
 	app := cli.New("kos_report", "Hourly results table (실적표) of kos_exporter's metrics, read from Prometheus.", stdout, stderr)
 	var o options
 	app.Flag("prometheus.url", "Prometheus base URL (it must load rules/recording.yaml).").Default("http://localhost:9090").StringVar(&o.promURL)
+	app.Flag("prometheus.http-config-file", "Prometheus HTTP client config (basic auth, bearer token, TLS), in the prometheus/common format.").PlaceHolder("FILE").StringVar(&o.promHTTPConfig)
 	app.Flag("hour", `Local hour to report: "last" (the last finished hour), "HH" (today), or "YYYY-MM-DDTHH".`).Default("last").StringVar(&o.hour)
 	app.Flag("baseline", `Day to compare with: "yesterday", "none" or "YYYY-MM-DD".`).Default("yesterday").StringVar(&o.baseline)
 	app.Flag("format", "Output format: "+strings.Join(render.Formats(), ", ")+".").Default("text").EnumVar(&o.format, render.Formats()...)
@@ -59,6 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock del
 	app.Flag("every", "Send the report of each hour to --webhook.url; only 1h is supported. 0: print one report and exit.").Default("0").DurationVar(&o.every)
 	app.Flag("at-minute", "With --every: minutes past the hour at which the hour before is sent.").Default("2").IntVar(&o.atMinute)
 	app.Flag("webhook.url", "With --every: webhook receiving {\"text\": markdown, \"hour\", \"status\"} as JSON.").StringVar(&o.webhookURL)
+	app.Flag("webhook.url-file", "File holding --webhook.url, so its secret stays off the command line.").PlaceHolder("FILE").StringVar(&o.webhookURLFile)
 	app.Flag("webhook.timeout", "Timeout of each webhook request.").Default("10s").DurationVar(&o.webhookTimeout)
 	app.Flag("webhook.attempts", "Webhook attempts per hour (backoff 1s doubling, at most 1m).").Default("6").IntVar(&o.webhookAttempts)
 	app.Flag("state.file", "With --every: file remembering the last hour sent.").Default("kos_report.state.json").StringVar(&o.stateFile)
@@ -70,7 +73,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock del
 		fmt.Fprintf(stderr, "kos_report: %v\n", err)
 		return exitUsage
 	}
-	client, err := query.New(o.promURL, o.collectors)
+	if o.webhookURLFile != "" {
+		if o.webhookURL, err = delivery.ReadURLFile(o.webhookURLFile); err != nil {
+			fmt.Fprintf(stderr, "kos_report: --webhook.url-file: %v\n", err)
+			return exitUsage
+		}
+	}
+	client, err := query.New(o.promURL, o.collectors, o.promHTTPConfig)
 	if err != nil {
 		fmt.Fprintf(stderr, "kos_report: %v\n", err)
 		return exitUsage
@@ -113,8 +122,10 @@ func (o options) check() (*time.Location, error) {
 		return nil, fmt.Errorf("--query.timeout must be positive")
 	case o.every != 0 && o.every != time.Hour:
 		return nil, fmt.Errorf("--every %s: only 1h is supported", o.every)
-	case o.every != 0 && o.webhookURL == "":
-		return nil, fmt.Errorf("--every needs --webhook.url")
+	case o.webhookURL != "" && o.webhookURLFile != "":
+		return nil, fmt.Errorf("--webhook.url and --webhook.url-file are mutually exclusive")
+	case o.every != 0 && o.webhookURL == "" && o.webhookURLFile == "":
+		return nil, fmt.Errorf("--every needs --webhook.url or --webhook.url-file")
 	case o.every != 0 && o.stateFile == "":
 		return nil, fmt.Errorf("--every needs --state.file")
 	case o.atMinute < 0 || o.atMinute > 59:

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -302,7 +303,10 @@ func TestBadFlagsAndUnreachablePrometheus(t *testing.T) {
 		{"unknown flag", []string{"--hours", "3"}, exitUsage, "unknown long flag '--hours'"},
 		{"bad zone", []string{"--tz", "Mars/Olympus"}, exitUsage, "--tz: unknown time zone Mars/Olympus"},
 		{"every other than 1h", []string{"--every", "30m", "--webhook.url", "http://x"}, exitUsage, "--every 30m0s: only 1h is supported"},
-		{"every without webhook", []string{"--every", "1h"}, exitUsage, "--every needs --webhook.url"},
+		{"every without webhook", []string{"--every", "1h"}, exitUsage, "--every needs --webhook.url or --webhook.url-file"},
+		{"webhook URL twice", []string{"--webhook.url", "http://x", "--webhook.url-file", "url"}, exitUsage, "--webhook.url and --webhook.url-file are mutually exclusive"},
+		{"webhook URL file missing", []string{"--webhook.url-file", "/nonexistent/url"}, exitUsage, "--webhook.url-file: webhook URL file: stat /nonexistent/url: no such file or directory"},
+		{"HTTP config missing", []string{"--prometheus.http-config-file", "/nonexistent/http.yml"}, exitUsage, "HTTP client config /nonexistent/http.yml: open /nonexistent/http.yml: no such file or directory"},
 		{"hour not ended", []string{"--tz", "Asia/Seoul", "--hour", "11"}, exitUsage, "2026-11-26 11:00–12:00 has not ended yet"},
 		{"garbled hour", []string{"--hour", "ten"}, exitUsage, `--hour: "ten": want "last", "HH" or "YYYY-MM-DDTHH"`},
 		{"baseline after day", []string{"--tz", "Asia/Seoul", "--hour", "10", "--baseline", "2026-11-27"}, exitUsage, "2026-11-27 is not before the reported day 2026-11-26"},
@@ -398,5 +402,97 @@ func TestEveryHourPrometheusDownIsSentMissing(t *testing.T) {
 	text := hook.msgs[0]["text"]
 	if !strings.Contains(text, "MISSING") || !strings.Contains(text, "127.0.0.1:1") || strings.Contains(text, "| 0 |") {
 		t.Errorf("missing hour not marked, or sent as zeros:\n%s", text)
+	}
+}
+
+func TestPrometheusBehindAuth(t *testing.T) {
+	h, err := fakeprom.Handler(simulate(), filepath.Join("..", "..", "..", "rules", "recording.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "report" || p != "s3cret" {
+			http.Error(w, "Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	config := filepath.Join(t.TempDir(), "http.yml")
+	if err := os.WriteFile(config, []byte("basic_auth: {username: report, password: s3cret}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"without HTTP config", nil, exitPrometheus, "Prometheus at " + srv.URL + ": answered 401 Unauthorized: credentials missing or refused"},
+		{"with HTTP config", []string{"--prometheus.http-config-file", config}, exitOK, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"--prometheus.url", srv.URL, "--tz", "Asia/Seoul", "--hour", "10", "--format", "csv"}, tc.args...)
+			code, out, stderr := runReport(t, args...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr, tc.code, tc.stderr)
+			}
+			if code == exitOK && !strings.Contains(out, "TOTAL") {
+				t.Errorf("no table:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestWebhookURLFile(t *testing.T) {
+	prom := serve(t, simulate())
+	hook := &webhook{}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.RequestURI() != "/hooks/abc?token=s3cret" {
+			http.NotFound(w, r)
+			return
+		}
+		hook.ServeHTTP(w, r)
+	}))
+	defer up.Close()
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close() // refused
+	for _, tc := range []struct {
+		name  string
+		url   string
+		hours []string // received by up
+		log   string   // in stderr
+	}{
+		{"sent to the URL in the file", up.URL + "/hooks/abc?token=s3cret", []string{"10/complete"}, "Report sent"},
+		{"failed send hides the URL", down.URL + "/hooks/abc?token=s3cret", nil, "Report not delivered"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			hook.mu.Lock()
+			hook.msgs = nil
+			hook.mu.Unlock()
+			dir := t.TempDir()
+			urlFile := filepath.Join(dir, "webhook_url")
+			if err := os.WriteFile(urlFile, []byte(tc.url+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"--prometheus.url", prom, "--tz", "Asia/Seoul", "--every", "1h", "--webhook.url-file", urlFile,
+				"--webhook.attempts", "2", "--state.file", filepath.Join(dir, "state.json"), "--log.level", "debug"}
+			clock := &fakeClock{now: time.Date(2026, 11, 26, 11, 2, 0, 0, seoul), stop: time.Date(2026, 11, 26, 11, 30, 0, 0, seoul)}
+			var stdout, stderr bytes.Buffer
+			if code := run(context.Background(), args, &stdout, &stderr, clock); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if got := hook.hours(); !slices.Equal(got, tc.hours) {
+				t.Errorf("webhook got hours %v, want %v", got, tc.hours)
+			}
+			if !strings.Contains(stderr.String(), tc.log) {
+				t.Errorf("stderr lacks %q:\n%s", tc.log, stderr.String())
+			}
+			for _, secret := range []string{"s3cret", "/hooks/abc"} {
+				if strings.Contains(stdout.String()+stderr.String(), secret) {
+					t.Errorf("output shows %q:\n%s%s", secret, stdout.String(), stderr.String())
+				}
+			}
+		})
 	}
 }
