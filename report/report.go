@@ -100,12 +100,31 @@ func baselineDay(s string, hour time.Time) (time.Time, error) {
 	case "yesterday":
 		return table.Midnight(day.AddDate(0, 0, -1)), nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, hour.Location())
+	t, err := parseBaselineDate(s, hour.Location())
 	if err != nil {
-		return time.Time{}, &BaselineError{fmt.Sprintf(`%q: want "yesterday", "none" or YYYY-MM-DD`, s)}
+		return time.Time{}, err
 	}
 	if !t.Before(day) {
 		return time.Time{}, &BaselineError{fmt.Sprintf("%s is not before the reported day %s", s, day.Format("2006-01-02"))}
+	}
+	return t, nil
+}
+
+// CheckBaseline checks the form of a baseline ("yesterday", "none" or
+// YYYY-MM-DD) before any hour is known, so an hourly sender refuses a typo
+// at start instead of failing every hour.
+func CheckBaseline(s string) error {
+	if s == "none" || s == "yesterday" {
+		return nil
+	}
+	_, err := parseBaselineDate(s, time.UTC)
+	return err
+}
+
+func parseBaselineDate(s string, loc *time.Location) (time.Time, error) {
+	t, err := time.ParseInLocation("2006-01-02", s, loc)
+	if err != nil {
+		return time.Time{}, &BaselineError{fmt.Sprintf(`%q: want "yesterday", "none" or YYYY-MM-DD`, s)}
 	}
 	return t, nil
 }

@@ -135,3 +135,18 @@ func TestBuild(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckBaseline(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{{"yesterday", true}, {"none", true}, {"2026-10-30", true}, {"yesterdy", false}, {"2026-13-01", false}, {"", false}} {
+		err := CheckBaseline(tc.in)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckBaseline(%q) = %v, want ok %v", tc.in, err, tc.ok)
+		}
+		if err != nil && !errors.As(err, new(*BaselineError)) {
+			t.Errorf("CheckBaseline(%q) error %T, want *BaselineError", tc.in, err)
+		}
+	}
+}

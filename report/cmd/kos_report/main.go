@@ -133,6 +133,9 @@ func (o options) check() (*time.Location, error) {
 	case o.webhookAttempts < 1:
 		return nil, fmt.Errorf("--webhook.attempts must be at least 1")
 	}
+	if err := report.CheckBaseline(o.baseline); err != nil {
+		return nil, fmt.Errorf("--baseline: %w", err)
+	}
 	return loc, nil
 }
 

@@ -304,6 +304,7 @@ func TestBadFlagsAndUnreachablePrometheus(t *testing.T) {
 		{"bad zone", []string{"--tz", "Mars/Olympus"}, exitUsage, "--tz: unknown time zone Mars/Olympus"},
 		{"every other than 1h", []string{"--every", "30m", "--webhook.url", "http://x"}, exitUsage, "--every 30m0s: only 1h is supported"},
 		{"every without webhook", []string{"--every", "1h"}, exitUsage, "--every needs --webhook.url or --webhook.url-file"},
+		{"every with a baseline typo", []string{"--every", "1h", "--webhook.url", "http://x", "--baseline", "yesterdy"}, exitUsage, `--baseline: "yesterdy": want "yesterday", "none" or YYYY-MM-DD`},
 		{"webhook URL twice", []string{"--webhook.url", "http://x", "--webhook.url-file", "url"}, exitUsage, "--webhook.url and --webhook.url-file are mutually exclusive"},
 		{"webhook URL file missing", []string{"--webhook.url-file", "/nonexistent/url"}, exitUsage, "--webhook.url-file: webhook URL file: stat /nonexistent/url: no such file or directory"},
 		{"HTTP config missing", []string{"--prometheus.http-config-file", "/nonexistent/http.yml"}, exitUsage, "HTTP client config /nonexistent/http.yml: open /nonexistent/http.yml: no such file or directory"},
