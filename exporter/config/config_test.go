@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kos-ops/kos_exporter/internal/safefile"
 )
 
 // Secrets in testdata and testEnv; no error text may contain them.
@@ -28,7 +30,7 @@ func testEnv(name string) (string, bool) {
 
 // loadTestdata runs Load on testdata/name with testEnv and the real files.
 func loadTestdata(name string) (*Config, error) {
-	return load(filepath.Join("testdata", name), Options{}, testEnv, readRegular)
+	return load(filepath.Join("testdata", name), Options{}, testEnv, safefile.ReadRegular)
 }
 
 func TestLoadBadConfigs(t *testing.T) {
@@ -318,7 +320,7 @@ func TestErrorsNeverContainDSN(t *testing.T) {
 			if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := load(path, Options{}, testEnv, readRegular)
+			_, err := load(path, Options{}, testEnv, safefile.ReadRegular)
 			if err == nil {
 				t.Fatal("Load succeeded, want errors")
 			}

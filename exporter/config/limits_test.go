@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kos-ops/kos_exporter/internal/safefile"
 )
 
 const minimalCollectors = "collectors:\n  - {name: a, sql: SELECT 1 AS n, metrics: [{name: kos_a_total, type: counter, help: H., value: n}]}\n"
@@ -90,47 +92,6 @@ func TestSpecialFilesRefused(t *testing.T) {
 				t.Errorf("err = %v, want the 64 KiB cap named", err)
 			}
 		})
-	}
-}
-
-func TestReadRegular(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		name, content string
-		limit         int64
-		want          string // error substring; empty: content read back
-	}{
-		{"under the limit", "abc", 4, ""},
-		{"at the limit", "abcd", 4, ""},
-		{"over the limit", "abcde", 4, "larger than the limit of 4 bytes"},
-		{"KiB limit", strings.Repeat("x", 2049), 2048, "larger than the limit of 2 KiB"},
-		{"empty", "", 4, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_"))
-			if err := os.WriteFile(path, []byte(tc.content), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			data, err := readRegular(path, tc.limit)
-			switch {
-			case tc.want == "" && (err != nil || string(data) != tc.content):
-				t.Errorf("readRegular = %q, %v; want %q", data, err, tc.content)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("err = %v, want %q", err, tc.want)
-			}
-		})
-	}
-	if _, err := readRegular(filepath.Join(dir, "missing"), 4); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing file: err = %v, want not exist", err)
-	}
-	// A symlink to a regular file is followed: dsn_file may be a mounted
-	// Kubernetes secret, which is a chain of symlinks.
-	link := filepath.Join(dir, "link")
-	if err := os.Symlink(filepath.Join(dir, "under_the_limit"), link); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := readRegular(link, 4); err != nil || string(data) != "abc" {
-		t.Errorf("symlink: %q, %v", data, err)
 	}
 }
 
@@ -255,7 +216,7 @@ func TestCheckDSN(t *testing.T) {
 		}
 		return errors.New("invalid dsn: something")
 	}}
-	_, err := load(path, o, func(string) (string, bool) { return "x", true }, readRegular)
+	_, err := load(path, o, func(string) (string, bool) { return "x", true }, safefile.ReadRegular)
 	want := path + `:3: target "a": invalid dsn: something` + "\n" + path + `:5: target "b": invalid dsn: something`
 	if err == nil || err.Error() != want {
 		t.Errorf("err:\n%v\nwant:\n%s", err, want)

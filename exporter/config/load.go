@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/kos-ops/kos_exporter/internal/safefile"
 )
 
 // Options adds checks that need packages config must not import.
@@ -25,7 +27,7 @@ func Load(path string) (*Config, error) {
 
 // LoadWith is Load with the checks in o added.
 func LoadWith(path string, o Options) (*Config, error) {
-	return load(path, o, os.LookupEnv, readRegular)
+	return load(path, o, os.LookupEnv, safefile.ReadRegular)
 }
 
 // Parse decodes and validates a collectors.yaml held in data; file names it

@@ -9,8 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
+
+	"github.com/kos-ops/kos_exporter/internal/safefile"
 )
 
 // message is the webhook payload: generic JSON whose Markdown "text" field
@@ -78,17 +79,13 @@ func redact(err error) error {
 	return err
 }
 
+// maxURLFileSize caps the webhook URL file; a URL is far shorter.
+const maxURLFileSize = 64 << 10
+
 // ReadURLFile returns the webhook URL in the regular file at path, trimmed.
 // Errors never quote the file's content: it is a secret.
 func ReadURLFile(path string) (string, error) {
-	fi, err := os.Stat(path) // before opening: opening a FIFO would block
-	if err != nil {
-		return "", fmt.Errorf("webhook URL file: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("webhook URL file %s is not a regular file", path)
-	}
-	b, err := os.ReadFile(path)
+	b, err := safefile.ReadRegular(path, maxURLFileSize)
 	if err != nil {
 		return "", fmt.Errorf("webhook URL file: %w", err)
 	}

@@ -82,8 +82,8 @@ func TestReadURLFile(t *testing.T) {
 		want, wantErr string
 	}{
 		{name: "trimmed", content: "\n  " + secret + "\r\n", want: secret},
-		{name: "missing", wantErr: "webhook URL file: stat "},
-		{name: "directory", path: dir, wantErr: "webhook URL file " + dir + " is not a regular file"},
+		{name: "missing", wantErr: "webhook URL file: open "},
+		{name: "directory", path: dir, wantErr: "webhook URL file: " + dir + " is not a regular file (a directory)"},
 		{name: "not a URL", content: "token=s3cret\n", wantErr: "does not hold an http or https URL"},
 		{name: "unparsable", content: "https://chat.example/%zz?token=s3cret", wantErr: "does not hold an http or https URL"},
 		{name: "empty", content: " \n", wantErr: "does not hold an http or https URL"},

@@ -306,7 +306,7 @@ func TestBadFlagsAndUnreachablePrometheus(t *testing.T) {
 		{"every without webhook", []string{"--every", "1h"}, exitUsage, "--every needs --webhook.url or --webhook.url-file"},
 		{"every with a baseline typo", []string{"--every", "1h", "--webhook.url", "http://x", "--baseline", "yesterdy"}, exitUsage, `--baseline: "yesterdy": want "yesterday", "none" or YYYY-MM-DD`},
 		{"webhook URL twice", []string{"--webhook.url", "http://x", "--webhook.url-file", "url"}, exitUsage, "--webhook.url and --webhook.url-file are mutually exclusive"},
-		{"webhook URL file missing", []string{"--webhook.url-file", "/nonexistent/url"}, exitUsage, "--webhook.url-file: webhook URL file: stat /nonexistent/url: no such file or directory"},
+		{"webhook URL file missing", []string{"--webhook.url-file", "/nonexistent/url"}, exitUsage, "--webhook.url-file: webhook URL file: open /nonexistent/url: no such file or directory"},
 		{"HTTP config missing", []string{"--prometheus.http-config-file", "/nonexistent/http.yml"}, exitUsage, "HTTP client config /nonexistent/http.yml: open /nonexistent/http.yml: no such file or directory"},
 		{"hour not ended", []string{"--tz", "Asia/Seoul", "--hour", "11"}, exitUsage, "2026-11-26 11:00–12:00 has not ended yet"},
 		{"garbled hour", []string{"--hour", "ten"}, exitUsage, `--hour: "ten": want "last", "HH" or "YYYY-MM-DDTHH"`},
