@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kos-ops/kos_exporter/schema"
+
 	_ "github.com/go-sql-driver/mysql"
 )
 
@@ -64,6 +66,23 @@ func mariadbFaults(t *testing.T, e *env) {
 	// A few seconds of launch day for the shipped collectors to read; the
 	// simulator then stops so every connection left is the exporters'.
 	sim := startProc(t, dir, "kos_launchsim", e.sim, nil, "--mysql.dsn", "root@tcp("+addr+")/kos", "--admin.listen", "", "--speed", e.speed)
+	// Counted from the schema's creation, not from the process start: on a
+	// loaded machine the simulator may take seconds to get there.
+	schemaTables := len(schema.Statements(schema.Full))
+	for {
+		var tables int
+		admin.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'kos'").Scan(&tables)
+		if tables >= schemaTables {
+			break
+		}
+		if err := sim.exitedEarly(); err != nil {
+			t.Fatal(err)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("the simulator created %d of %d tables before the scenario timed out", tables, schemaTables)
+		}
+		sleep(ctx, 200*time.Millisecond)
+	}
 	sleep(ctx, 5*time.Second)
 	if err := sim.exitedEarly(); err != nil {
 		t.Fatal(err)
