@@ -1,40 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/kos-ops/kos_exporter/internal/clitest"
 )
 
 func TestRun(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "kos_exporter")
-	for _, tc := range []struct {
-		name   string
-		args   []string
-		code   int
-		stdout string // substring
-		stderr string // substring
-	}{
-		{"help", []string{"--help"}, 0, "--phase=10s", ""},
-		{"version", []string{"--version"}, 0, "loadcheck, version", ""},
-		{"unknown flag", []string{"--phases=1s"}, 2, "", "unknown long flag '--phases'"},
-		{"bad duration", []string{"--phase=soon"}, 2, "", `invalid duration "soon"`},
-		{"no exporter binary", []string{"--exporter", missing, "--series", "10", "--phase", "1ms"}, 1, "Database: ", "loadcheck: starting " + missing},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := run(context.Background(), tc.args, &stdout, &stderr)
-			if code != tc.code {
-				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tc.code, &stderr)
-			}
-			if !strings.Contains(stdout.String(), tc.stdout) {
-				t.Errorf("stdout %q, want it to contain %q", &stdout, tc.stdout)
-			}
-			if !strings.Contains(stderr.String(), tc.stderr) {
-				t.Errorf("stderr %q, want it to contain %q", &stderr, tc.stderr)
-			}
-		})
-	}
+	clitest.Run(t, run, "", []clitest.Case{
+		{Name: "help", Args: []string{"--help"}, Code: 0, Stdout: "--phase=10s"},
+		{Name: "version", Args: []string{"--version"}, Code: 0, Stdout: "loadcheck, version"},
+		{Name: "unknown flag", Args: []string{"--phases=1s"}, Code: 2, Stderr: "unknown long flag '--phases'"},
+		{Name: "bad duration", Args: []string{"--phase=soon"}, Code: 2, Stderr: `invalid duration "soon"`},
+		{Name: "no exporter binary", Args: []string{"--exporter", missing, "--series", "10", "--phase", "1ms"}, Code: 1, Stdout: "Database: ", Stderr: "loadcheck: starting " + missing},
+	})
 }
