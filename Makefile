@@ -60,7 +60,7 @@ rules-test:
 	@echo "rules-test: go tool builds promtool and amtool ($(TOOLS_MOD)) first: about 10 min on 2 cores on a fresh machine, seconds once cached"
 	$(PROMTOOL) check rules rules/*.yaml
 	$(PROMTOOL) test rules rules/tests/*.test.yaml
-	$(AMTOOL) check-config rules/alertmanager.yml
+	$(AMTOOL) check-config examples/alertmanager.yml
 	cd tools/promtool && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 bench: build

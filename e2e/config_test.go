@@ -96,7 +96,7 @@ var (
 
 const shippedWebhookBase = "http://127.0.0.1:9095/"
 
-// writeAlertmanagerConfig writes rules/alertmanager.yml with its webhooks
+// writeAlertmanagerConfig writes examples/alertmanager.yml with its webhooks
 // pointed at receiverBase (which ends in "/").
 func writeAlertmanagerConfig(src, dst, receiverBase string) error {
 	b, err := os.ReadFile(src)

@@ -32,7 +32,7 @@ type notification struct {
 
 // receiver records every notification; URLs are /<scenario>/<receiver>
 // where the receiver's name has its dashes as slashes
-// (war-room-device → /war-room/device), as in rules/alertmanager.yml.
+// (war-room-device → /war-room/device), as in examples/alertmanager.yml.
 type receiver struct {
 	URL string
 

@@ -109,7 +109,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	must(waitReady(ctx, s.exporter, "http://"+s.exporterAddr+"/-/ready"))
 
 	amCfg := filepath.Join(s.dir, "alertmanager.yml")
-	must(writeAlertmanagerConfig(filepath.Join(e.root, "rules", "alertmanager.yml"), amCfg, e.rcv.URL+"/"+name+"/"))
+	must(writeAlertmanagerConfig(filepath.Join(e.root, "examples", "alertmanager.yml"), amCfg, e.rcv.URL+"/"+name+"/"))
 	var clusterAddrs []string
 	for range o.alertmanagers {
 		s.amAddrs = append(s.amAddrs, freeAddr(t))

@@ -20,9 +20,9 @@ import (
 
 func loadAlertmanager(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.LoadFile(filepath.Join(repo, "rules", "alertmanager.yml"))
+	cfg, err := config.LoadFile(filepath.Join(repo, "examples", "alertmanager.yml"))
 	if err != nil {
-		t.Fatalf("rules/alertmanager.yml: %v", err)
+		t.Fatalf("examples/alertmanager.yml: %v", err)
 	}
 	return cfg
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // chatMessage renders what the example chat receiver of
-// rules/alertmanager.yml sends for one group of alerts: its slack_configs
+// examples/alertmanager.yml sends for one group of alerts: its slack_configs
 // title and text, with the config's templates and Alertmanager's own
 // template code.
 type chatMessage func(t *testing.T, alerts ...*alert.Alert) (title, text string)
@@ -31,7 +31,7 @@ func loadChat(t *testing.T) chatMessage {
 		}
 	}
 	if slack == nil {
-		t.Fatal("rules/alertmanager.yml: no receiver with slack_configs")
+		t.Fatal("examples/alertmanager.yml: no receiver with slack_configs")
 	}
 	tmpl, err := template.FromGlobs(cfg.Templates)
 	if err != nil {
