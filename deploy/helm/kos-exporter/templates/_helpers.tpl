@@ -22,6 +22,12 @@ app.kubernetes.io/instance: {{ $.Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
+{{/* Labels of one component's objects and pods; call with (list $ "exporter"). */}}
+{{- define "kos-exporter.componentLabels" -}}
+{{ include "kos-exporter.labels" (index . 0) }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end -}}
+
 {{/* Labels of every object. */}}
 {{- define "kos-exporter.labels" -}}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
