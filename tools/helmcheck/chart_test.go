@@ -22,6 +22,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kos-ops/kos_exporter/tools/helmcheck/chartfiles"
 )
 
 // The release is named so that the Service is "kos-exporter", the name a
@@ -619,5 +621,33 @@ func TestDecodeStrict(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestReadmeValues installs with the values file of the chart README's
+// copy-paste block, so the documented install works.
+func TestReadmeValues(t *testing.T) {
+	readme := string(readRepoFile(t, chartfiles.ChartDir+"/README.md"))
+	_, rest, ok := strings.Cut(readme, "cat > kos-values.yaml <<'EOF'\n")
+	values, _, closed := strings.Cut(rest, "\nEOF\n")
+	if !ok || !closed {
+		t.Fatal("the chart README has no kos-values.yaml block")
+	}
+	rel, err := install(t, releaseName, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := decodeManifest(rel.Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(rel.Info.Notes, `selects job="kos-exporter"`) {
+		t.Errorf("NOTES.txt does not name the job the rules select:\n%s", rel.Info.Notes)
+	}
+	for _, key := range []string{"Deployment/kos-exporter", "ServiceMonitor/kos-exporter", "PrometheusRule/kos-exporter"} {
+		get[metav1.Object](t, objs, key)
+	}
+	if _, ok := objs["Secret/kos-exporter"]; ok {
+		t.Error("the README's install uses its own Secret, yet the chart made one")
 	}
 }

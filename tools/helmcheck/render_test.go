@@ -8,15 +8,17 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/release"
 	"helm.sh/helm/v3/pkg/releaseutil"
 	appsv1 "k8s.io/api/apps/v1"
@@ -62,17 +64,47 @@ func readValues(t *testing.T, values string) chartutil.Values {
 	return vals
 }
 
-// install renders the chart the way `helm install --dry-run` does without a
-// cluster: values schema, templates, manifest sorting, NOTES.
+// install renders the chart as `helm install --dry-run` does, with Helm's
+// engine but without its cluster client (pkg/action would double the
+// build): values merged and checked against values.schema.json, templates
+// and NOTES.txt rendered, manifests sorted in install order.
 func install(t *testing.T, releaseName, values string) (*release.Release, error) {
 	t.Helper()
-	cfg := &action.Configuration{Log: t.Logf}
-	in := action.NewInstall(cfg)
-	in.DryRun = true
-	in.ClientOnly = true
-	in.ReleaseName = releaseName
-	in.Namespace = namespace
-	return in.Run(loadChart(t), readValues(t, values))
+	ch := loadChart(t)
+	user := readValues(t, values)
+	options := chartutil.ReleaseOptions{Name: releaseName, Namespace: namespace, Revision: 1, IsInstall: true}
+	vals, err := chartutil.ToRenderValuesWithSchemaValidation(ch, user, options, chartutil.DefaultCapabilities, false)
+	if err != nil {
+		return nil, err
+	}
+	files, err := engine.Render(ch, vals)
+	if err != nil {
+		return nil, err
+	}
+	notesFile := path.Join(ch.Name(), "templates", "NOTES.txt")
+	notes, ok := files[notesFile]
+	if !ok {
+		return nil, fmt.Errorf("no %s", notesFile)
+	}
+	delete(files, notesFile)
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, err
+	}
+	if len(hooks) > 0 {
+		return nil, fmt.Errorf("%d hooks: the chart has none", len(hooks))
+	}
+	var b strings.Builder
+	for _, m := range manifests {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	return &release.Release{
+		Name: releaseName, Namespace: namespace, Version: 1,
+		Info:     &release.Info{Status: release.StatusDeployed, Notes: notes},
+		Chart:    ch,
+		Config:   user,
+		Manifest: b.String(),
+	}, nil
 }
 
 // objects are a release's rendered objects by "Kind/name", each decoded
