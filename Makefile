@@ -20,7 +20,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config rules-test bench e2e fuzz-short clean release-bins
+.PHONY: all build run test test-go vet check-config rules-test bench e2e fuzz-short clean release-bins dist dist-test
 
 all: build
 
@@ -39,6 +39,15 @@ release-bins:
 	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/bin/linux-$$arch/kos_exporter ./exporter/cmd/kos_exporter; \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/bin/linux-$$arch/kos_report ./report/cmd/kos_report; \
 	done
+
+# Release artefacts (README "Install"): per architecture the archive, the deb
+# and the rpm, and SHA256SUMS, written by tools/dist (its own module: nfpm).
+# The file stamps are the commit's time.
+MTIME     ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+dist: release-bins
+	@echo "dist: archive, deb and rpm for linux $(ARCHES) into $(DIST)/ (about 10 s per arch; the first build of tools/dist takes a minute or two)"
+	$(GO) -C tools/dist run . --root '$(CURDIR)' --version '$(VERSION)' --bin-dir '$(CURDIR)/$(DIST)/bin' \
+	  --out-dir '$(CURDIR)/$(DIST)' --arch '$(ARCHES)' --mtime '$(MTIME)'
 
 run: build
 	SPEED='$(SPEED)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
