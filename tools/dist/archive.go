@@ -3,8 +3,8 @@ package main
 import (
 	"archive/tar"
 	"cmp"
-	"compress/gzip"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 	"path"
@@ -16,7 +16,7 @@ import (
 // one top directory, owned by root, every entry dated mtime, so the same
 // inputs give the same bytes.
 func writeArchive(w io.Writer, top string, release []file, mtime time.Time) error {
-	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	zw, err := gzip.NewWriterLevel(w, gzip.DefaultCompression)
 	if err != nil {
 		return err
 	}
@@ -32,7 +32,7 @@ func writeArchive(w io.Writer, top string, release []file, mtime time.Time) erro
 			return err
 		}
 		dirs[d] = true
-		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, ModTime: mtime})
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, Uname: "root", Gname: "root", ModTime: mtime})
 	}
 	release = slices.Clone(release)
 	slices.SortFunc(release, func(a, b file) int { return cmp.Compare(a.archive, b.archive) })
@@ -48,7 +48,7 @@ func writeArchive(w io.Writer, top string, release []file, mtime time.Time) erro
 		if err != nil {
 			return fmt.Errorf("archive %s: %w", name, err)
 		}
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(f.mode()), Size: int64(len(body)), ModTime: mtime}
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(f.mode()), Uname: "root", Gname: "root", Size: int64(len(body)), ModTime: mtime}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("archive %s: %w", name, err)
 		}

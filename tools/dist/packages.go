@@ -79,7 +79,8 @@ func packageInfo(root, staging string, release []file, arch, version string, mti
 				PreRemove:   filepath.Join(root, preRemove),
 				PostRemove:  filepath.Join(root, postRemove),
 			},
-			RPM: nfpm.RPM{Summary: "Prometheus exporter for the KOS order and activation database", Group: "System Environment/Daemons"},
+			Deb: nfpm.Deb{Compression: "zstd"},
+			RPM: nfpm.RPM{Compression: "zstd", Summary: "Prometheus exporter for the KOS order and activation database", Group: "System Environment/Daemons"},
 		},
 	}), nil
 }
