@@ -42,10 +42,12 @@ release-bins:
 
 # Release artefacts (README "Install"): per architecture the archive, the deb
 # and the rpm, and SHA256SUMS, written by tools/dist (its own module: nfpm).
-# The file stamps are the commit's time.
+# The file stamps are the commit's time; older artefacts are removed, so
+# dist/ holds exactly what SHA256SUMS lists.
 MTIME     ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 dist: release-bins
-	@echo "dist: archive, deb and rpm for linux $(ARCHES) into $(DIST)/ (about 10 s per arch; the first build of tools/dist takes a minute or two)"
+	@echo "dist: archive, deb and rpm for linux $(ARCHES) into $(DIST)/ (5-10 s per arch; the first build of tools/dist and nfpm takes a few minutes)"
+	rm -f $(DIST)/*.tar.gz $(DIST)/*.deb $(DIST)/*.rpm $(DIST)/SHA256SUMS
 	$(GO) -C tools/dist run . --root '$(CURDIR)' --version '$(VERSION)' --bin-dir '$(CURDIR)/$(DIST)/bin' \
 	  --out-dir '$(CURDIR)/$(DIST)' --arch '$(ARCHES)' --mtime '$(MTIME)'
 
@@ -55,7 +57,7 @@ dist: release-bins
 # exporter and report run as their units start them. CGO_ENABLED=0: the rpm
 # reader's zstd would otherwise compile C.
 dist-test: build
-	@echo "dist-test: linux/amd64 release binaries, then an archive, deb and rpm built, read back and run on the simulator (about 1 min warm; the first build of tools/dist and its nfpm takes 2-3 min)"
+	@echo "dist-test: linux/amd64 release binaries, then an archive, deb and rpm built, read back and run on the simulator (about 1 min warm; the first build of tools/dist and nfpm takes a few minutes)"
 	$(MAKE) --no-print-directory release-bins ARCHES=amd64
 	cd tools/dist && CGO_ENABLED=0 $(GO) vet ./...
 	cd tools/dist && CGO_ENABLED=0 KOS_DIST_BIN_DIR='$(CURDIR)/$(DIST)/bin' KOS_DIST_LAUNCHSIM='$(CURDIR)/$(BIN)/kos_launchsim' \

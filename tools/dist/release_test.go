@@ -54,7 +54,7 @@ func packagePromise() map[string]promise {
 }
 
 // ownedDirs are the directories the packages own explicitly.
-var ownedDirs = []string{"/etc/kos_exporter", "/usr/share/doc/kos-exporter"}
+func ownedDirs() []string { return []string{"/etc/kos_exporter", "/usr/share/doc/kos-exporter"} }
 
 // release is what one build produced, read back.
 type release struct {
@@ -189,7 +189,7 @@ func (r *release) testDeb(t *testing.T) {
 			t.Errorf("directory %s: %v %s, want one of the files' parents, 0755, root:root", p, e.mode, e.owner)
 		}
 	}
-	for _, dir := range ownedDirs {
+	for _, dir := range ownedDirs() {
 		if !d.data[dir].mode.IsDir() {
 			t.Errorf("directory %s is not in the package", dir)
 		}
@@ -286,8 +286,8 @@ func (r *release) testRPM(t *testing.T) {
 			dirs = append(dirs, p)
 		}
 	}
-	if slices.Sort(dirs); !slices.Equal(dirs, ownedDirs) {
-		t.Errorf("rpm owns directories %q, want %q", dirs, ownedDirs)
+	if slices.Sort(dirs); !slices.Equal(dirs, ownedDirs()) {
+		t.Errorf("rpm owns directories %q, want %q", dirs, ownedDirs())
 	}
 	// The units are the deb's, byte for byte.
 	for p, e := range got {
