@@ -1,0 +1,207 @@
+package ociimage
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+func testMeta(revision string) Meta {
+	return Meta{Version: "1.2.3", Revision: revision, Created: time.Unix(1700000000, 0).UTC()}
+}
+
+func indexDigest(t *testing.T, m Meta, in Inputs) v1.Hash {
+	t.Helper()
+	idx, err := Index(m, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Two builds of the same inputs give the same index digest; a change in
+// the metadata gives another one.
+func TestIndexReproducible(t *testing.T) {
+	in := fakeInputs(t)
+	a, b := indexDigest(t, testMeta("abc"), in), indexDigest(t, testMeta("abc"), in)
+	if a != b {
+		t.Fatalf("two builds: %s and %s", a, b)
+	}
+	if c := indexDigest(t, testMeta("abd"), in); c == a {
+		t.Fatalf("another revision gives the same digest %s", a)
+	}
+}
+
+func fileSHA(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// untar extracts a tarball of regular files and directories into a new
+// directory.
+func untar(t *testing.T, file string) string {
+	t.Helper()
+	dir := t.TempDir()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return dir
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(h.Name))
+		if h.Typeflag == tar.TypeDir {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// readLayoutIndex reads an OCI layout whose index.json names one image
+// index, as Write leaves it, and returns that index and its annotations.
+func readLayoutIndex(t *testing.T, dir string) (v1.ImageIndex, map[string]string) {
+	t.Helper()
+	top, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := top.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
+		t.Fatalf("index.json holds %+v, want one image index", im.Manifests)
+	}
+	idx, err := top.ImageIndex(im.Manifests[0].Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return idx, im.Manifests[0].Annotations
+}
+
+func TestWrite(t *testing.T) {
+	m := testMeta("abc")
+	idx, err := Index(m, fakeInputs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "dist")
+	out, err := Write(dir, m, idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Layout != filepath.Join(dir, "kos_exporter-1.2.3.oci") || out.OCITar != filepath.Join(dir, "kos_exporter-1.2.3.oci.tar") ||
+		out.DockerTars["arm64"] != filepath.Join(dir, "kos_exporter-1.2.3.linux-arm64.docker.tar") {
+		t.Fatalf("output names %+v", out)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if wantNames := []string{"kos_exporter-1.2.3.linux-amd64.docker.tar", "kos_exporter-1.2.3.linux-arm64.docker.tar", "kos_exporter-1.2.3.oci", "kos_exporter-1.2.3.oci.tar"}; !slices.Equal(names, wantNames) {
+		t.Fatalf("%s holds %q, want %q (nothing staged left over)", dir, names, wantNames)
+	}
+
+	wantAnn := map[string]string{"io.containerd.image.name": "ghcr.io/kos-ops/kos_exporter:1.2.3", "org.opencontainers.image.ref.name": "1.2.3"}
+	for what, layoutDir := range map[string]string{"layout": out.Layout, "layout tarball": untar(t, out.OCITar)} {
+		got, ann := readLayoutIndex(t, layoutDir)
+		if d, err := got.Digest(); err != nil || d != want {
+			t.Errorf("%s: index %s, %v; want %s", what, d, err, want)
+		}
+		if !maps.Equal(ann, wantAnn) {
+			t.Errorf("%s: index.json annotations %v, want %v", what, ann, wantAnn)
+		}
+	}
+
+	tag, err := name.NewTag(m.Ref())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Platforms() {
+		archive := out.DockerTars[p.Architecture]
+		img, err := tarball.ImageFromPath(archive, &tag)
+		if err != nil {
+			t.Fatalf("%s: %v", archive, err)
+		}
+		cf, err := img.ConfigFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cf.Architecture != p.Architecture || cf.Config.User != User {
+			t.Errorf("%s: architecture %q, user %q", archive, cf.Architecture, cf.Config.User)
+		}
+		if tags := manifestTags(t, archive); !slices.Equal(tags, []string{m.Ref()}) {
+			t.Errorf("%s: manifest.json RepoTags %q, want [%s]", archive, tags, m.Ref())
+		}
+	}
+
+	// A second write replaces the outputs with the same bytes.
+	before := fileSHA(t, out.OCITar)
+	if _, err := Write(dir, m, idx); err != nil {
+		t.Fatal(err)
+	}
+	if fileSHA(t, out.OCITar) != before {
+		t.Fatal("the layout tarball differs between two writes")
+	}
+}
+
+// manifestTags reads the RepoTags of a docker-archive's manifest.json,
+// which docker load uses to tag the image.
+func manifestTags(t *testing.T, archive string) []string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(untar(t, archive), "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mf []struct{ RepoTags []string }
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&mf); err != nil || len(mf) != 1 {
+		t.Fatalf("manifest.json %s: %v", data, err)
+	}
+	return mf[0].RepoTags
+}
