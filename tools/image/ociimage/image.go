@@ -1,7 +1,9 @@
 package ociimage
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
@@ -40,19 +42,27 @@ func Image(m Meta, p v1.Platform, files []File) (v1.Image, error) {
 }
 
 // Index is the multi-platform image: one Image per platform in Platforms,
+// built side by side (compressing the layers is most of the time), and
 // annotated with the labels.
 func Index(m Meta, in Inputs) (v1.ImageIndex, error) {
-	var adds []mutate.IndexAddendum
-	for _, p := range Platforms() {
-		files, err := Files(in, p.Architecture)
-		if err != nil {
-			return nil, err
-		}
-		img, err := Image(m, p, files)
-		if err != nil {
-			return nil, err
-		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}})
+	ps := Platforms()
+	adds := make([]mutate.IndexAddendum, len(ps))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Go(func() {
+			files, err := Files(in, p.Architecture)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			img, err := Image(m, p, files)
+			adds[i], errs[i] = mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &p}}, err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
 	annotated, ok := mutate.Annotations(idx, Labels(m)).(v1.ImageIndex)

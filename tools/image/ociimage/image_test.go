@@ -1,12 +1,9 @@
 package ociimage
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -18,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/kos-ops/kos_exporter/tools/image/internal/imagetest"
 )
 
 func testMeta(revision string) Meta {
@@ -57,42 +56,6 @@ func fileSHA(t *testing.T, path string) [32]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(b)
-}
-
-// untar extracts a tarball of regular files and directories into a new
-// directory.
-func untar(t *testing.T, file string) string {
-	t.Helper()
-	dir := t.TempDir()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return dir
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(dir, filepath.FromSlash(h.Name))
-		if h.Typeflag == tar.TypeDir {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 // readLayoutIndex reads an OCI layout whose index.json names one image
@@ -149,7 +112,7 @@ func TestWrite(t *testing.T) {
 	}
 
 	wantAnn := map[string]string{"io.containerd.image.name": "ghcr.io/kos-ops/kos_exporter:1.2.3", "org.opencontainers.image.ref.name": "1.2.3"}
-	for what, layoutDir := range map[string]string{"layout": out.Layout, "layout tarball": untar(t, out.OCITar)} {
+	for what, layoutDir := range map[string]string{"layout": out.Layout, "layout tarball": imagetest.Untar(t, out.OCITar)} {
 		got, ann := readLayoutIndex(t, layoutDir)
 		if d, err := got.Digest(); err != nil || d != want {
 			t.Errorf("%s: index %s, %v; want %s", what, d, err, want)
@@ -195,7 +158,7 @@ func TestWrite(t *testing.T) {
 // which docker load uses to tag the image.
 func manifestTags(t *testing.T, archive string) []string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(untar(t, archive), "manifest.json"))
+	data, err := os.ReadFile(filepath.Join(imagetest.Untar(t, archive), "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,4 +167,29 @@ func manifestTags(t *testing.T, archive string) []string {
 		t.Fatalf("manifest.json %s: %v", data, err)
 	}
 	return mf[0].RepoTags
+}
+
+func TestWriteRootfs(t *testing.T) {
+	files, err := Files(fakeInputs(t), "arm64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteRootfs(dir, files); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		info, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode() != f.Mode || !bytes.Equal(data, f.Data) {
+			t.Errorf("%s: mode %v, %d bytes; want %v, %d bytes", f.Path, info.Mode(), len(data), f.Mode, len(f.Data))
+		}
+	}
 }

@@ -2,14 +2,14 @@ package ociimage
 
 import (
 	"archive/tar"
-	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/kos-ops/kos_exporter/tools/image/internal/imagetest"
 )
 
 // tarEntry is what a test checks of one layer entry.
@@ -24,29 +24,12 @@ type tarEntry struct {
 // owner 0:0, no user or group names, every mtime the given time.
 func readLayer(t *testing.T, l v1.Layer, mtime time.Time) []tarEntry {
 	t.Helper()
-	rc, err := l.Uncompressed()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
 	var got []tarEntry
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	for _, e := range imagetest.Layer(t, l) {
+		if e.Uid != 0 || e.Gid != 0 || e.Uname != "" || e.Gname != "" || !e.ModTime.Equal(mtime) {
+			t.Errorf("%s: owner %d:%d (%q:%q), mtime %v; want 0:0, no names, %v", e.Name, e.Uid, e.Gid, e.Uname, e.Gname, e.ModTime, mtime)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(mtime) {
-			t.Errorf("%s: owner %d:%d (%q:%q), mtime %v; want 0:0, no names, %v", h.Name, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime, mtime)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, tarEntry{h.Name, h.Mode, h.Typeflag, string(data)})
+		got = append(got, tarEntry{e.Name, e.Mode, e.Typeflag, string(e.Data)})
 	}
 	return got
 }

@@ -51,7 +51,7 @@ func NewMeta(version, revision string, sourceDateEpoch int64) (Meta, error) {
 		return Meta{}, fmt.Errorf("revision is empty")
 	}
 	if sourceDateEpoch < 0 {
-		return Meta{}, fmt.Errorf("SOURCE_DATE_EPOCH %d is negative", sourceDateEpoch)
+		return Meta{}, fmt.Errorf("SOURCE_DATE_EPOCH %d: want the commit time in Unix seconds", sourceDateEpoch)
 	}
 	return Meta{Version: version, Revision: revision, Created: time.Unix(sourceDateEpoch, 0).UTC()}, nil
 }

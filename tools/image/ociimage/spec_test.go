@@ -49,7 +49,7 @@ func TestNewMeta(t *testing.T) {
 		{name: "not a tag", version: "1.2.3+build", revision: "abc", wantErr: `version "1.2.3+build" is not an image tag`},
 		{name: "empty version", version: "", revision: "abc", wantErr: "is not an image tag"},
 		{name: "no revision", version: "1.2.3", wantErr: "revision is empty"},
-		{name: "no epoch", version: "1.2.3", revision: "abc", epoch: -1, wantErr: "SOURCE_DATE_EPOCH -1 is negative"},
+		{name: "no epoch", version: "1.2.3", revision: "abc", epoch: -1, wantErr: "SOURCE_DATE_EPOCH -1: want the commit time in Unix seconds"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := NewMeta(tc.version, tc.revision, tc.epoch)
