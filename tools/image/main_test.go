@@ -199,7 +199,7 @@ var versionLine = regexp.MustCompile(`^(\S+), version (\S+) \(branch: \S+, revis
 
 // runBinaries runs the binaries taken from the layer: --version must show
 // the labels' version and revision, and the exporter must accept the
-// shipped config.
+// shipped config with the DSN from a file.
 func runBinaries(t *testing.T, dir string, labels map[string]string) {
 	for _, n := range []string{"kos_exporter", "kos_report"} {
 		out, err := exec.CommandContext(t.Context(), filepath.Join(dir, n), "--version").CombinedOutput()
@@ -211,8 +211,13 @@ func runBinaries(t *testing.T, dir string, labels map[string]string) {
 			t.Errorf("%s --version printed %q; want version %s, revision %s", n, out, labels["org.opencontainers.image.version"], labels["org.opencontainers.image.revision"])
 		}
 	}
+	// The DSN as the image documents it: a mounted file named by KOS_DSN_FILE.
+	dsnFile := filepath.Join(dir, "kos_dsn")
+	if err := os.WriteFile(dsnFile, []byte("root@tcp(127.0.0.1:3307)/kos\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "kos_exporter"), "--config.check", "--config.file="+filepath.Join(dir, "collectors.yaml"))
-	cmd.Env = append(os.Environ(), "KOS_DSN=root@tcp(127.0.0.1:3307)/kos")
+	cmd.Env = []string{"KOS_DSN_FILE=" + dsnFile}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("kos_exporter --config.check on the shipped config: %v\n%s", err, out)
 	}
