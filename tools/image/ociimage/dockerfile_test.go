@@ -240,14 +240,8 @@ func TestParseDockerfile(t *testing.T) {
 			if err == nil {
 				img, err = finalImage(stages, tc.args)
 			}
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-				}
+			if wantError(t, err, tc.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(img.config, tc.want) {
 				t.Fatalf("config\n%+v\nwant\n%+v", img.config, tc.want)

@@ -4,16 +4,22 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"io"
+	"log"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/kos-ops/kos_exporter/tools/image/internal/imagetest"
@@ -144,6 +150,8 @@ func TestWrite(t *testing.T) {
 		}
 	}
 
+	pushLayout(t, out.Layout, want)
+
 	// A second write replaces the outputs with the same bytes.
 	before := fileSHA(t, out.OCITar)
 	if _, err := Write(dir, m, idx); err != nil {
@@ -191,5 +199,29 @@ func TestWriteRootfs(t *testing.T) {
 		if info.Mode() != f.Mode || !bytes.Equal(data, f.Data) {
 			t.Errorf("%s: mode %v, %d bytes; want %v, %d bytes", f.Path, info.Mode(), len(data), f.Mode, len(f.Data))
 		}
+	}
+}
+
+// pushLayout pushes the layout as `crane push <layout> <ref>` does (read
+// the layout, push the one index index.json names) to a registry in the
+// test, and reads the index back by tag.
+func pushLayout(t *testing.T, dir string, want v1.Hash) {
+	t.Helper()
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	idx, _ := readLayoutIndex(t, dir)
+	ref, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://") + "/kos-ops/kos_exporter:1.2.3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	pulled, err := remote.Index(ref)
+	if err != nil {
+		t.Fatalf("pull: %v", err)
+	}
+	if d, err := pulled.Digest(); err != nil || d != want {
+		t.Fatalf("pulled index %s, %v; want %s", d, err, want)
 	}
 }

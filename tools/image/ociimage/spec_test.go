@@ -35,6 +35,22 @@ func fakeInputs(t *testing.T) Inputs {
 	return Inputs{BinDir: filepath.Join(dir, "bin"), ConfigFile: cfg}
 }
 
+// wantError checks err against a table case: with want set, err must
+// contain it and the case is done; without, err must be nil.
+func wantError(t *testing.T, err error, want string) (done bool) {
+	t.Helper()
+	if want == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return false
+	}
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want one containing %q", err, want)
+	}
+	return true
+}
+
 func TestNewMeta(t *testing.T) {
 	for _, tc := range []struct {
 		name, version, revision string
@@ -53,14 +69,11 @@ func TestNewMeta(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := NewMeta(tc.version, tc.revision, tc.epoch)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-				}
+			if wantError(t, err, tc.wantErr) {
 				return
 			}
-			if err != nil || got != tc.want {
-				t.Fatalf("NewMeta = %+v, %v; want %+v", got, err, tc.want)
+			if got != tc.want {
+				t.Fatalf("NewMeta = %+v, want %+v", got, tc.want)
 			}
 		})
 	}
