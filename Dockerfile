@@ -20,10 +20,11 @@ ARG REVISION=unknown
 WORKDIR /src
 COPY . .
 # The static binaries as every release builds them, then the image's files
-# laid out by the same code as `make image` (users, CA bundle, config).
+# laid out by the same code as `make image` (users, CA bundle, config,
+# licence).
 RUN make release-bins ARCHES=$TARGETARCH VERSION=$VERSION REVISION=$REVISION \
  && go -C tools/image run . --rootfs /rootfs --arch $TARGETARCH \
-      --bin-dir /src/dist/bin --config /src/collectors.yaml
+      --bin-dir /src/dist/bin --repo /src
 
 FROM scratch
 ARG VERSION=dev
@@ -35,6 +36,8 @@ COPY --from=build --chmod=0644 /rootfs/etc/kos_exporter/collectors.yaml /etc/kos
 COPY --from=build --chmod=0644 /rootfs/etc/passwd /etc/passwd
 COPY --from=build --chmod=0644 /rootfs/etc/group /etc/group
 COPY --from=build --chmod=0644 /rootfs/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+COPY --from=build --chmod=0644 /rootfs/usr/share/doc/kos_exporter/LICENSE /usr/share/doc/kos_exporter/LICENSE
+COPY --from=build --chmod=0644 /rootfs/usr/share/doc/kos_exporter/NOTICE /usr/share/doc/kos_exporter/NOTICE
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 USER 65534:65534
 WORKDIR /

@@ -50,7 +50,7 @@ release-bins:
 image: release-bins
 	@echo "image: OCI image index for linux amd64 and arm64 into $(DIST)/ (about 20 s; building tools/image the first time adds about 1 min)"
 	$(GO) -C tools/image run . --version '$(VERSION)' --revision '$(REVISION)' --source-date-epoch '$(SOURCE_DATE_EPOCH)' \
-	  --bin-dir '$(abspath $(DIST))/bin' --config '$(CURDIR)/collectors.yaml' --out '$(abspath $(DIST))'
+	  --bin-dir '$(abspath $(DIST))/bin' --repo '$(CURDIR)' --out '$(abspath $(DIST))'
 
 run: build
 	SPEED='$(SPEED)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh

@@ -29,7 +29,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	epoch := fl.Int64("source-date-epoch", -1, "commit time in Unix seconds: the created label and every file time")
 	in := ociimage.Inputs{}
 	fl.StringVar(&in.BinDir, "bin-dir", "dist/bin", "directory with linux-<arch>/{kos_exporter,kos_report}")
-	fl.StringVar(&in.ConfigFile, "config", "collectors.yaml", "collectors.yaml to ship")
+	fl.StringVar(&in.Repo, "repo", ".", "repository root: collectors.yaml, LICENSE and NOTICE to ship")
 	out := fl.String("out", "dist", "output directory")
 	rootfs := fl.String("rootfs", "", "only write the files of --arch under this directory (the Dockerfile's build stage)")
 	arch := fl.String("arch", "", "with --rootfs: amd64 or arm64")

@@ -52,7 +52,7 @@ func TestMakeImage(t *testing.T) {
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"--version", testVersion, "--revision", testRevision, "--source-date-epoch", fmt.Sprint(testEpoch),
-		"--bin-dir", binDir, "--config", filepath.Join(repoRoot, "collectors.yaml"), "--out", out}, &stdout, &stderr); code != 0 {
+		"--bin-dir", binDir, "--repo", repoRoot, "--out", out}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
 
@@ -135,17 +135,23 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 	}
 	// Entry name → mode; directories end in "/".
 	wantFiles := map[string]int64{
-		"bin/":                              0o755,
-		"bin/kos_exporter":                  0o755,
-		"bin/kos_report":                    0o755,
-		"etc/":                              0o755,
-		"etc/group":                         0o644,
-		"etc/kos_exporter/":                 0o755,
-		"etc/kos_exporter/collectors.yaml":  0o644,
-		"etc/passwd":                        0o644,
-		"etc/ssl/":                          0o755,
-		"etc/ssl/certs/":                    0o755,
-		"etc/ssl/certs/ca-certificates.crt": 0o644,
+		"bin/":                               0o755,
+		"bin/kos_exporter":                   0o755,
+		"bin/kos_report":                     0o755,
+		"etc/":                               0o755,
+		"etc/group":                          0o644,
+		"etc/kos_exporter/":                  0o755,
+		"etc/kos_exporter/collectors.yaml":   0o644,
+		"etc/passwd":                         0o644,
+		"etc/ssl/":                           0o755,
+		"etc/ssl/certs/":                     0o755,
+		"etc/ssl/certs/ca-certificates.crt":  0o644,
+		"usr/":                               0o755,
+		"usr/share/":                         0o755,
+		"usr/share/doc/":                     0o755,
+		"usr/share/doc/kos_exporter/":        0o755,
+		"usr/share/doc/kos_exporter/LICENSE": 0o644,
+		"usr/share/doc/kos_exporter/NOTICE":  0o644,
 	}
 	got := map[string]int64{}
 	data := map[string][]byte{}
@@ -159,12 +165,18 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 	if !maps.Equal(got, wantFiles) {
 		t.Errorf("layer files and modes\n%v\nwant\n%v", modes(got), modes(wantFiles))
 	}
-	wantConfig, err := os.ReadFile(filepath.Join(repoRoot, "collectors.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(data["etc/kos_exporter/collectors.yaml"], wantConfig) {
-		t.Error("etc/kos_exporter/collectors.yaml differs from the repository's collectors.yaml")
+	for entry, file := range map[string]string{
+		"etc/kos_exporter/collectors.yaml":   "collectors.yaml",
+		"usr/share/doc/kos_exporter/LICENSE": "LICENSE",
+		"usr/share/doc/kos_exporter/NOTICE":  "NOTICE",
+	} {
+		want, err := os.ReadFile(filepath.Join(repoRoot, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(data[entry], want) {
+			t.Errorf("%s differs from the repository's %s", entry, file)
+		}
 	}
 
 	// Each platform holds its own architecture's release binaries.

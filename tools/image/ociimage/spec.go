@@ -94,8 +94,8 @@ func Config(m Meta) v1.Config {
 
 // Inputs are the files a build reads.
 type Inputs struct {
-	BinDir     string // holds linux-<arch>/{kos_exporter,kos_report} (make release-bins)
-	ConfigFile string // the repository's collectors.yaml, shipped unchanged
+	BinDir string // holds linux-<arch>/{kos_exporter,kos_report} (make release-bins)
+	Repo   string // the repository: collectors.yaml (shipped unchanged), LICENSE, NOTICE
 }
 
 // Entry is one regular file of the image; directories are implied (0755,
@@ -128,13 +128,19 @@ func entries() []entry {
 	constant := func(p, text string) entry {
 		return entry{Entry{p, 0o644}, func(Inputs, string) ([]byte, error) { return []byte(text), nil }}
 	}
+	repoFile := func(p, name string) entry {
+		return entry{Entry{p, 0o644}, func(in Inputs, _ string) ([]byte, error) { return os.ReadFile(filepath.Join(in.Repo, name)) }}
+	}
 	return []entry{
 		binary("kos_exporter"),
 		binary("kos_report"),
-		{Entry{ConfigPath, 0o644}, func(in Inputs, _ string) ([]byte, error) { return os.ReadFile(in.ConfigFile) }},
+		repoFile(ConfigPath, "collectors.yaml"),
 		constant("/etc/passwd", passwd),
 		constant("/etc/group", group),
 		{Entry{CAPath, 0o644}, func(Inputs, string) ([]byte, error) { return CABundle() }},
+		// Apache-2.0 wants the licence and NOTICE handed on with the binaries.
+		repoFile("/usr/share/doc/kos_exporter/LICENSE", "LICENSE"),
+		repoFile("/usr/share/doc/kos_exporter/NOTICE", "NOTICE"),
 	}
 }
 

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
-// fakeInputs writes small stand-ins for the binaries and the config: the
-// builder's logic does not depend on their size.
+// fakeInputs writes small stand-ins for the binaries and the repository's
+// files: the builder's logic does not depend on their size.
 func fakeInputs(t *testing.T) Inputs {
 	t.Helper()
 	dir := t.TempDir()
@@ -28,11 +28,12 @@ func fakeInputs(t *testing.T) Inputs {
 			}
 		}
 	}
-	cfg := filepath.Join(dir, "collectors.yaml")
-	if err := os.WriteFile(cfg, []byte("targets: {}\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, text := range map[string]string{"collectors.yaml": "targets: {}\n", "LICENSE": "licence\n", "NOTICE": "notice\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return Inputs{BinDir: filepath.Join(dir, "bin"), ConfigFile: cfg}
+	return Inputs{BinDir: filepath.Join(dir, "bin"), Repo: dir}
 }
 
 // wantError checks err against a table case: with want set, err must
@@ -125,11 +126,13 @@ func TestFiles(t *testing.T) {
 			got[f.Path] = string(f.Data)
 		}
 		for path, want := range map[string]string{
-			"/bin/kos_exporter": "kos_exporter for " + p.Architecture,
-			"/bin/kos_report":   "kos_report for " + p.Architecture,
-			ConfigPath:          "targets: {}\n",
-			"/etc/passwd":       passwd,
-			"/etc/group":        group,
+			"/bin/kos_exporter":                   "kos_exporter for " + p.Architecture,
+			"/bin/kos_report":                     "kos_report for " + p.Architecture,
+			ConfigPath:                            "targets: {}\n",
+			"/etc/passwd":                         passwd,
+			"/etc/group":                          group,
+			"/usr/share/doc/kos_exporter/LICENSE": "licence\n",
+			"/usr/share/doc/kos_exporter/NOTICE":  "notice\n",
 		} {
 			if got[path] != want {
 				t.Errorf("%s %s = %q, want %q", p.Architecture, path, got[path], want)
@@ -139,7 +142,7 @@ func TestFiles(t *testing.T) {
 			t.Errorf("%s %s is not a PEM bundle", p.Architecture, CAPath)
 		}
 	}
-	if _, err := Files(Inputs{BinDir: t.TempDir(), ConfigFile: in.ConfigFile}, "amd64"); err == nil || !strings.Contains(err.Error(), "/bin/kos_exporter for amd64") {
+	if _, err := Files(Inputs{BinDir: t.TempDir(), Repo: in.Repo}, "amd64"); err == nil || !strings.Contains(err.Error(), "/bin/kos_exporter for amd64") {
 		t.Fatalf("missing binary: error %v, want one naming the file", err)
 	}
 }
