@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"log"
 	"maps"
 	"net/http/httptest"
@@ -115,6 +116,20 @@ func TestWrite(t *testing.T) {
 	}
 	if wantNames := []string{"kos_exporter-1.2.3.linux-amd64.docker.tar", "kos_exporter-1.2.3.linux-arm64.docker.tar", "kos_exporter-1.2.3.oci", "kos_exporter-1.2.3.oci.tar"}; !slices.Equal(names, wantNames) {
 		t.Fatalf("%s holds %q, want %q (nothing staged left over)", dir, names, wantNames)
+	}
+
+	err = filepath.WalkDir(out.Layout, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil && info.Mode().Perm() != map[bool]fs.FileMode{true: 0o755, false: 0o644}[d.IsDir()] {
+			t.Errorf("%s: mode %v", p, info.Mode())
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	wantAnn := map[string]string{"io.containerd.image.name": "ghcr.io/kos-ops/kos_exporter:1.2.3", "org.opencontainers.image.ref.name": "1.2.3"}

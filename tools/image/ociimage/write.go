@@ -65,6 +65,9 @@ func Write(dir string, m Meta, idx v1.ImageIndex) (Outputs, error) {
 	})); err != nil {
 		return Outputs{}, fmt.Errorf("OCI layout: %w", err)
 	}
+	if err := readableModes(staged.Layout); err != nil {
+		return Outputs{}, err
+	}
 	if err := tarDir(staged.Layout, staged.OCITar, m.Created); err != nil {
 		return Outputs{}, err
 	}
@@ -100,6 +103,25 @@ func Write(dir string, m Meta, idx v1.ImageIndex) (Outputs, error) {
 		}
 	}
 	return out, nil
+}
+
+// readableModes sets 0644 on the layout's files and 0755 on its
+// directories: ggcr writes index.json executable and blobs owner-only.
+func readableModes(dir string) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := fs.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(p, mode)
+	})
+	if err != nil {
+		return fmt.Errorf("OCI layout modes: %w", err)
+	}
+	return nil
 }
 
 // tarDir writes dir as a reproducible tar: names relative to dir, in
