@@ -226,8 +226,8 @@ func TestHourMissing(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Hour{Start: at(1, 0), Gaps: tc.gaps}
-			if h.Complete() != tc.complete || h.Missing() != tc.missing {
-				t.Errorf("Complete %v, Missing %v; want %v, %v", h.Complete(), h.Missing(), tc.complete, tc.missing)
+			if h.complete(Results) != tc.complete || h.missing(Results) != tc.missing {
+				t.Errorf("complete %v, missing %v; want %v, %v", h.complete(Results), h.missing(Results), tc.complete, tc.missing)
 			}
 		})
 	}
