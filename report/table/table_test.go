@@ -223,6 +223,7 @@ func TestHourMissing(t *testing.T) {
 		{"part of the hour", []Gap{gap("mnp", at(1, 0), at(1, 30))}, false, false},
 		{"whole hour in two pieces", []Gap{gap("mnp", at(1, 0), at(1, 30)), {Collector: "mnp", From: at(1, 30), To: at(2, 0), Reason: NoData}}, false, true},
 		{"one collector all hour, another briefly", []Gap{gap("mnp", at(1, 0), at(2, 0)), gap("activations", at(1, 0), at(1, 5))}, false, false},
+		{"a board collector all hour: the results are complete", []Gap{{Collector: "ota", Group: OTA, From: at(1, 0), To: at(2, 0), Reason: NoData}}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Hour{Start: at(1, 0), Gaps: tc.gaps}
