@@ -71,6 +71,12 @@ const (
 	Backlog                       // items queued at the period's end
 )
 
+// String is the figure's machine-readable name (CSV, JSON).
+func (f Figure) String() string {
+	return [...]string{"calls", "failed_calls", "ota_completed", "ota_failed", "ota_pending",
+		"reprocessed", "reprocess_failed", "given_up", "backlog"}[f]
+}
+
 // AtEnd reports whether the figure is a level at the period's end, not a
 // count over it.
 func (f Figure) AtEnd() bool { return f == OTAPending || f == Backlog }
