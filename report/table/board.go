@@ -43,6 +43,18 @@ func (g Group) Figures() []Figure {
 // per agency or reason and a total.
 func (g Group) single() bool { return g == OTA }
 
+// Main is the group's main count, the one a change against the baseline
+// day is of.
+func (g Group) Main() Figure {
+	switch g {
+	case OTA:
+		return OTACompleted
+	case ErrorQueue:
+		return Reprocessed
+	}
+	return Calls
+}
+
 // pinned lists the lines shown even when Prometheus has no series for them:
 // the agencies the war-room reports on by name, and OTA's single line.
 func (g Group) pinned() []string {
