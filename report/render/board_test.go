@@ -44,7 +44,7 @@ func TestBoardInEveryFormat(t *testing.T) {
 			"**시간 실적 01:00–02:00 · 대외기관 호출·오류율**\n\n> ⚠️ **데이터 없음: 이 기간의 데이터가 없습니다**\n> 수집기 agency\\_calls: 데이터 없음 01:00–02:00\n\n**시간 실적 01:00–02:00 · USIM OTA 업데이트**",
 			"| 대외기관 | 호출 | 오류 | 오류율 | 11-25 대비 | 11-25 오류율 |\n|---|--:|--:|--:|--:|--:|\n| SGI 서울보증 | 1,180 | 6 | 0.51% | -66% | 0.20% |\n",
 			"| 사유 | 재처리 성공 | 재처리 실패 | 재처리 포기 | 02:00 잔여 | 11-25 대비 |",
-			"| **합계** | 37 | 5 | 1 | 9 | +68% |\n", // a total row is bold
+			"| **합계** | 37 | 5 | 1 | 9 | +68% |\n",   // a total row is bold
 			"| USIM OTA | 1,390 | 3 | 40 | +39% |\n", // OTA's one line is not a total
 		}},
 		{format: "html", lang: "ko", edits: []func(*table.Day){agenciesDown}, want: []string{
