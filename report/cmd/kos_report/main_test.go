@@ -58,7 +58,9 @@ func simulate() fakeprom.Data {
 	d := fakeprom.Data{Collectors: []string{"activations", "mnp", "agency_calls", "ota", "ota_flow", "error_queue", "error_queue_flow"}}
 	for _, day := range []time.Time{time.Date(2026, 11, 25, 0, 0, 0, 0, seoul), time.Date(2026, 11, 26, 0, 0, 0, 0, seoul)} {
 		for h := range 12 {
-			in := func() time.Time { return day.Add(time.Duration(h)*time.Hour + time.Duration(1+r.IntN(3598))*time.Second) }
+			in := func() time.Time {
+				return day.Add(time.Duration(h)*time.Hour + time.Duration(1+r.IntN(3598))*time.Second)
+			}
 			for range r.IntN(40) + 5*h {
 				d.Activations = append(d.Activations, fakeprom.Activation{
 					At: in(), Model: models[r.IntN(len(models)-h%2)], Kind: kinds[r.IntN(len(kinds))], Insured: r.IntN(3) == 0,
