@@ -63,18 +63,37 @@ type release struct {
 	debRoot           string // the deb's data, extracted by the Go reader
 }
 
-// TestRelease builds the amd64 archive, deb and rpm from the binaries of
-// make release-bins (KOS_DIST_BIN_DIR), reads each back with Go alone, and
-// runs what the deb installs against the simulator (KOS_DIST_LAUNCHSIM).
-func TestRelease(t *testing.T) {
-	binDir, sim := os.Getenv("KOS_DIST_BIN_DIR"), os.Getenv("KOS_DIST_LAUNCHSIM")
-	if binDir == "" || sim == "" {
-		t.Fatal("KOS_DIST_BIN_DIR and KOS_DIST_LAUNCHSIM are not set: run make dist-test, which builds the binaries first")
+// releaseBins builds the amd64 release binaries as make dist does (make
+// release-bins) into a temporary DIST, stamped with testVersion (the
+// packaged exporter must report it), and the simulator; it returns the
+// binaries' directory and the simulator.
+func releaseBins(t *testing.T) (binDir, simBin string) {
+	t.Helper()
+	dist := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), "make", "-s", "-C", "../..", "release-bins", "ARCHES=amd64", "DIST="+dist,
+		"VERSION="+testVersion, "REVISION=0123456789abcdef0123456789abcdef01234567",
+		"BRANCH=disttest", "BUILDUSER=test@disttest", "BUILDDATE=20261126-08:00:00")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make release-bins: %v\n%s", err, out)
 	}
+	simBin = filepath.Join(t.TempDir(), "kos_launchsim")
+	cmd = exec.CommandContext(t.Context(), "go", "build", "-o", simBin, "./launchsim/cmd/kos_launchsim")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build kos_launchsim: %v\n%s", err, out)
+	}
+	return filepath.Join(dist, "bin"), simBin
+}
+
+// TestRelease builds the amd64 archive, deb and rpm from release binaries,
+// reads each back with Go alone, and runs what the deb installs as its
+// units start it, against the simulator.
+func TestRelease(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	binDir, sim := releaseBins(t)
 	r := &release{root: root, binDir: filepath.Join(binDir, "linux-amd64"), out: t.TempDir()}
 	names, err := build(options{
 		root: root, binDir: binDir, outDir: r.out, version: testVersion,

@@ -208,8 +208,8 @@ func (r *release) testExporter(t *testing.T, sim string) {
 		t.Errorf("/metrics: %d, kos_exporter_collector_up %q; want every collector of the packaged collectors.yaml up: %q", code, got, want)
 	}
 	t.Logf("%d collectors up: %s", len(got), strings.Join(got, ", "))
-	if !strings.Contains(body, "kos_exporter_build_info{") {
-		t.Error("/metrics has no kos_exporter_build_info")
+	if !regexp.MustCompile(`(?m)^kos_exporter_build_info\{.*[{,]version="` + regexp.QuoteMeta(testVersion) + `"`).MatchString(body) {
+		t.Errorf("/metrics has no kos_exporter_build_info with version %q: not the release binary", testVersion)
 	}
 
 	reload := parseUnit(mustRead(t, filepath.Join(r.debRoot, unitDir, "kos_exporter.service")))["Service.ExecReload"][0]
