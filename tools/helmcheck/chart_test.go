@@ -624,30 +624,47 @@ func TestDecodeStrict(t *testing.T) {
 	}
 }
 
-// TestReadmeValues installs with the values file of the chart README's
+// TestReadmeValues installs with the values file of each README's
 // copy-paste block, so the documented install works.
 func TestReadmeValues(t *testing.T) {
-	readme := string(readRepoFile(t, chartfiles.ChartDir+"/README.md"))
-	_, rest, ok := strings.Cut(readme, "cat > kos-values.yaml <<'EOF'\n")
-	values, _, closed := strings.Cut(rest, "\nEOF\n")
-	if !ok || !closed {
-		t.Fatal("the chart README has no kos-values.yaml block")
+	for _, readme := range []string{"README.md", chartfiles.ChartDir + "/README.md"} {
+		t.Run(readme, func(t *testing.T) {
+			_, rest, ok := strings.Cut(string(readRepoFile(t, readme)), "cat > kos-values.yaml <<'EOF'\n")
+			values, _, closed := strings.Cut(rest, "\nEOF\n")
+			if !ok || !closed {
+				t.Fatal("no kos-values.yaml block")
+			}
+			rel, err := install(t, releaseName, values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := decodeManifest(rel.Manifest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(rel.Info.Notes, `selects job="kos-exporter"`) {
+				t.Errorf("NOTES.txt does not name the job the rules select:\n%s", rel.Info.Notes)
+			}
+			for _, key := range []string{"Deployment/kos-exporter", "ServiceMonitor/kos-exporter", "PrometheusRule/kos-exporter"} {
+				get[metav1.Object](t, objs, key)
+			}
+			if _, ok := objs["Secret/kos-exporter"]; ok {
+				t.Error("the install uses its own Secret, yet the chart made one")
+			}
+		})
 	}
-	rel, err := install(t, releaseName, values)
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestChartVersion: the chart and the image tag it deploys are the newest
+// release of CHANGELOG.md, so a release cannot ship a chart that deploys
+// the previous image.
+func TestChartVersion(t *testing.T) {
+	release := regexp.MustCompile(`(?m)^## \[?v?(\d+\.\d+\.\d+)\]?`).FindStringSubmatch(string(readRepoFile(t, "CHANGELOG.md")))
+	if release == nil {
+		t.Fatal("CHANGELOG.md names no release (## x.y.z)")
 	}
-	objs, err := decodeManifest(rel.Manifest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(rel.Info.Notes, `selects job="kos-exporter"`) {
-		t.Errorf("NOTES.txt does not name the job the rules select:\n%s", rel.Info.Notes)
-	}
-	for _, key := range []string{"Deployment/kos-exporter", "ServiceMonitor/kos-exporter", "PrometheusRule/kos-exporter"} {
-		get[metav1.Object](t, objs, key)
-	}
-	if _, ok := objs["Secret/kos-exporter"]; ok {
-		t.Error("the README's install uses its own Secret, yet the chart made one")
+	meta := loadChart(t).Metadata
+	if meta.Version != release[1] || meta.AppVersion != release[1] {
+		t.Errorf("Chart.yaml version %s, appVersion %s; want the newest release of CHANGELOG.md, %s", meta.Version, meta.AppVersion, release[1])
 	}
 }
