@@ -668,3 +668,31 @@ func TestChartVersion(t *testing.T) {
 		t.Errorf("Chart.yaml version %s, appVersion %s; want the newest release of CHANGELOG.md, %s", meta.Version, meta.AppVersion, release[1])
 	}
 }
+
+// TestImageContract: the chart relies on the image's entrypoint, the
+// kos_report path, the user and the port; the Dockerfile (kept equal to
+// the image builder by tools/image) must provide them.
+func TestImageContract(t *testing.T) {
+	dockerfile := strings.Split(string(readRepoFile(t, "Dockerfile")), "\n")
+	objs := render(t, releaseName, dsnValues+reportOn)
+	exporter := get[*appsv1.Deployment](t, objs, "Deployment/kos-exporter").Spec.Template.Spec
+	report := get[*appsv1.Deployment](t, objs, "Deployment/kos-exporter-report").Spec.Template.Spec
+	if len(exporter.Containers[0].Command) > 0 {
+		t.Fatalf("the exporter overrides the entrypoint: %q", exporter.Containers[0].Command)
+	}
+	psc := exporter.SecurityContext
+	want := []string{
+		`ENTRYPOINT ["/bin/kos_exporter"]`,
+		fmt.Sprintf("USER %d:%d", *psc.RunAsUser, *psc.RunAsGroup),
+		fmt.Sprintf("EXPOSE %d/tcp", exporter.Containers[0].Ports[0].ContainerPort),
+	}
+	for _, line := range want {
+		if !slices.Contains(dockerfile, line) {
+			t.Errorf("Dockerfile has no line %q", line)
+		}
+	}
+	bin := report.Containers[0].Command[0]
+	if !slices.ContainsFunc(dockerfile, func(l string) bool { return strings.HasPrefix(l, "COPY ") && strings.HasSuffix(l, " "+bin) }) {
+		t.Errorf("Dockerfile copies nothing to %s, the report's command", bin)
+	}
+}
