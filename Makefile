@@ -118,7 +118,7 @@ image-test:
 # files/ are copies of collectors.yaml, rules/*.yaml and dashboards/*.json:
 # `make helm-sync` rewrites them, helm-test fails when they differ.
 helm-test:
-	@echo "helm-test: builds Helm, client-go and the Kubernetes API types (tools/helmcheck): about 3 min on 2 cores the first time, 10 s once cached"
+	@echo "helm-test: builds Helm's engine and linter, client-go and the Kubernetes and prometheus-operator API types (tools/helmcheck): 4-6 min on 2 cores the first time, about 15 s once cached"
 	cd tools/helmcheck && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 helm-sync:

@@ -248,3 +248,30 @@ func podFile(spec corev1.PodSpec, c corev1.Container, kind, source, key string) 
 	}
 	return ""
 }
+
+// TestDecodeStrict: the decoder refuses what the API server would not
+// know, so the other tests' decoding proves the templates' field names.
+func TestDecodeStrict(t *testing.T) {
+	tests := []struct {
+		name, doc, wantErr string
+	}{
+		{"known fields", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 1}]}\n", ""},
+		{"unknown field", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {prots: [{port: 1}]}\n", `unknown field "prots"`},
+		{"unknown nested field", "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: a}\nspec: {endpoints: [{port: m, intervall: 15s}]}\n", "intervall"},
+		{"unknown kind", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "unexpected object v1 Pod"},
+		{"wrong type", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: one}\n", "replicas"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key, _, err := decodeStrict([]byte(tt.doc))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("error %v", err)
+			case tt.wantErr == "" && key == "":
+				t.Error("no key")
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
