@@ -20,7 +20,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config rules-test bench e2e fuzz-short clean release-bins
+.PHONY: all build run test test-go vet check-config rules-test bundle bench e2e fuzz-short clean release-bins
 
 all: build
 
@@ -66,6 +66,12 @@ test-go:
 TOOLS_MOD := tools/promtool/go.mod
 PROMTOOL  := $(GO) tool -modfile=$(TOOLS_MOD) promtool
 AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
+
+# Renders rules/*.yaml, rules/tests/ (from rules/src) and dashboards/*.json
+# with the names in bundle.yaml (job, runbook address, time zone).
+bundle:
+	@echo "bundle: rendering rules/ and dashboards/ with bundle.yaml (a few seconds)"
+	$(GO) run ./dashboards/gen
 
 rules-test:
 	@echo "rules-test: go tool builds promtool and amtool ($(TOOLS_MOD)) first: about 10 min on 2 cores on a fresh machine, seconds once cached"
