@@ -29,6 +29,7 @@ func generate(t *testing.T, dir string, args ...string) (string, error) {
 // job="kos-exporter"; every job selector, runbook link and dashboard
 // carries the new names.
 func TestBundleWithOtherNames(t *testing.T) {
+	t.Parallel()
 	const (
 		job  = "kos-exporter"
 		base = "https://wiki.example.internal/kos/runbooks"
@@ -126,6 +127,7 @@ func TestBundleWithOtherNames(t *testing.T) {
 // exporter scraped in job kos-exporter (as on Kubernetes), the rules as
 // shipped never see it go down and miss it forever.
 func TestShippedRulesMissAnotherJob(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, f := range ruleFiles {
 		if err := os.WriteFile(filepath.Join(dir, f), readFile(t, filepath.Join("rules", f)), 0o644); err != nil {
