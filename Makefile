@@ -62,7 +62,8 @@ test-go:
 
 # Alerting bundle (rules/, docs/runbooks.md): promtool and amtool are pinned
 # in tools/promtool/go.mod and built by the Go toolchain (slow the first
-# time, cached after).
+# time, cached after). The Go tests also render the bundle with another job
+# (make bundle's generator) and run promtool's unit tests on that copy.
 TOOLS_MOD := tools/promtool/go.mod
 PROMTOOL  := $(GO) tool -modfile=$(TOOLS_MOD) promtool
 AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
