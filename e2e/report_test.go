@@ -20,7 +20,7 @@ func reportAgainstPrometheus(t *testing.T, s *stack) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(filepath.Join(s.e.root, "bin", "kos_report"),
-		"--prometheus.url", "http://"+s.promAddrs[0], "--hour", "last", "--tz", "UTC", "--format", "text")
+		"--prometheus.url", "http://"+s.promAddrs[0], "--hour", "last", "--tz", "UTC", "--format", "text", "--lang", "en")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("kos_report: %v\nstdout:\n%s\nstderr:\n%s", err, &stdout, &stderr)

@@ -214,8 +214,8 @@ func TestLoadBadConfigs(t *testing.T) {
 			`14: collector "more": target omitted and no targets are defined`,
 		}},
 		{"env.bad.yml", []string{
-			`3: target "kos": dsn: environment variable "KOS_PASSWORD" is not set`,
-			`3: target "kos": dsn: environment variable "KOS_DB" is not set`,
+			`3: target "kos": dsn: environment variable "KOS_PASSWORD" is not set (nor "KOS_PASSWORD_FILE")`,
+			`3: target "kos": dsn: environment variable "KOS_DB" is not set (nor "KOS_DB_FILE")`,
 			`5: target "billing": dsn: malformed variable reference, want ${NAME}`,
 			`7: target "blank": dsn is empty after expanding environment variables`,
 		}},
@@ -536,13 +536,16 @@ func TestLoadFromDisk(t *testing.T) {
 }
 
 func TestExpandEnv(t *testing.T) {
-	env := func(name string) (string, bool) {
-		v, ok := map[string]string{"USER": "kos", "PASS": "p$w}", "EMPTY": ""}[name]
-		return v, ok
+	vars := map[string]string{"USER": "kos", "PASS": "p$w}", "EMPTY": ""}
+	lookup := func(name string) (string, error) {
+		if v, ok := vars[name]; ok {
+			return v, nil
+		}
+		return "", fmt.Errorf("%s unset", name)
 	}
 	tests := []struct {
 		name, in, want string
-		unset          []string
+		problems       []string
 		ok             bool
 	}{
 		{"no reference", "kos:pw@tcp(db)/kos", "kos:pw@tcp(db)/kos", nil, true},
@@ -550,18 +553,85 @@ func TestExpandEnv(t *testing.T) {
 		{"several", "${USER}:${PASS}@tcp(db)/${USER}", "kos:p$w}@tcp(db)/kos", nil, true},
 		{"lone dollar kept", "kos:p$w@tcp(db)/kos", "kos:p$w@tcp(db)/kos", nil, true},
 		{"set but empty", "${EMPTY}", "", nil, true},
-		{"unset", "${USER}:${NOPE}@${ALSO}", "kos:@", []string{"NOPE", "ALSO"}, true},
+		{"unset", "${USER}:${NOPE}@${ALSO}", "kos:@", []string{"NOPE unset", "ALSO unset"}, true},
 		{"unterminated", "${USER", "", nil, false},
 		{"bad name", "${1X}", "", nil, false},
 		{"empty name", "${}", "", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, unset, ok := expandEnv(tt.in, env)
-			if got != tt.want || !reflect.DeepEqual(unset, tt.unset) || ok != tt.ok {
-				t.Errorf("expandEnv(%q) = %q, %q, %v; want %q, %q, %v", tt.in, got, unset, ok, tt.want, tt.unset, tt.ok)
+			got, problems, ok := expandEnv(tt.in, lookup)
+			var msgs []string
+			for _, p := range problems {
+				msgs = append(msgs, p.Error())
+			}
+			if got != tt.want || !reflect.DeepEqual(msgs, tt.problems) || ok != tt.ok {
+				t.Errorf("expandEnv(%q) = %q, %q, %v; want %q, %q, %v", tt.in, got, msgs, ok, tt.want, tt.problems, tt.ok)
 			}
 		})
+	}
+}
+
+// The DSN (or a part of it) can come from the file named by NAME_FILE, as a
+// mounted Secret or a systemd credential provides it.
+func TestLookupVarFile(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	secret := write("dsn", "kos:s3cret@tcp(db:3306)/kos\n")
+	blank := write("blank", " \n")
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr string
+	}{
+		{"variable", map[string]string{"KOS_DSN": "a@tcp(db)/kos"}, "a@tcp(db)/kos", ""},
+		{"file, trimmed", map[string]string{"KOS_DSN_FILE": secret}, "kos:s3cret@tcp(db:3306)/kos", ""},
+		{"both set", map[string]string{"KOS_DSN": "x", "KOS_DSN_FILE": secret}, "", `environment variables "KOS_DSN" and "KOS_DSN_FILE" are both set: set one`},
+		{"neither", nil, "", `environment variable "KOS_DSN" is not set (nor "KOS_DSN_FILE")`},
+		{"missing file", map[string]string{"KOS_DSN_FILE": filepath.Join(dir, "nope")}, "", "KOS_DSN_FILE: open " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"blank file", map[string]string{"KOS_DSN_FILE": blank}, "", `KOS_DSN_FILE: file "` + blank + `" is empty`},
+		{"directory", map[string]string{"KOS_DSN_FILE": dir}, "", "KOS_DSN_FILE: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := func(name string) (string, bool) { v, ok := tt.env[name]; return v, ok }
+			got, err := lookupVar("KOS_DSN", env, safefile.ReadRegular)
+			if tt.wantErr == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("lookupVar = %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
+				t.Fatalf("lookupVar error = %v; want prefix %q", err, tt.wantErr)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatalf("error leaks the secret: %v", err)
+			}
+		})
+	}
+
+	// Through Load: the shipped form "dsn: ${KOS_DSN}" reads the file.
+	cfgPath := write("c.yml", "targets:\n  kos:\n    dsn: ${KOS_DSN}\ncollectors:\n  - name: c\n    sql: SELECT 1 AS v\n    metrics:\n      - name: kos_v\n        type: gauge\n        help: v.\n        value: v\n")
+	env := func(name string) (string, bool) {
+		if name == "KOS_DSN_FILE" {
+			return secret, true
+		}
+		return "", false
+	}
+	cfg, err := load(cfgPath, Options{}, env, safefile.ReadRegular)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(cfg.Targets[0].DSN); got != "kos:s3cret@tcp(db:3306)/kos" {
+		t.Fatalf("DSN from KOS_DSN_FILE = %q", got)
 	}
 }
 

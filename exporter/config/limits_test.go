@@ -216,7 +216,8 @@ func TestCheckDSN(t *testing.T) {
 		}
 		return errors.New("invalid dsn: something")
 	}}
-	_, err := load(path, o, func(string) (string, bool) { return "x", true }, safefile.ReadRegular)
+	env := func(name string) (string, bool) { return "x", name == "KOS_T" }
+	_, err := load(path, o, env, safefile.ReadRegular)
 	want := path + `:3: target "a": invalid dsn: something` + "\n" + path + `:5: target "b": invalid dsn: something`
 	if err == nil || err.Error() != want {
 		t.Errorf("err:\n%v\nwant:\n%s", err, want)

@@ -17,7 +17,8 @@ type Options struct {
 }
 
 // Load reads the config at path and completes what Parse leaves out: it
-// expands ${VAR} in each dsn from the environment and reads each dsn_file.
+// expands ${VAR} in each dsn from the environment (or the file named by
+// VAR_FILE) and reads each dsn_file.
 // Every problem found is returned as Errors; messages never contain a DSN.
 // The config file and each dsn_file must be regular files of at most
 // MaxConfigSize and MaxDSNFileSize bytes.
@@ -91,14 +92,16 @@ func (p *parser) resolveDSN(t *Target, rt *rawTarget, o Options, lookupEnv func(
 	before := p.count
 	line := rt.dsn.line
 	if t.DSN != "" {
-		dsn, unset, ok := expandEnv(string(t.DSN), lookupEnv)
-		for _, name := range unset {
-			p.errorf(rt.dsn.line, subject, "dsn: environment variable %q is not set", name)
+		dsn, problems, ok := expandEnv(string(t.DSN), func(name string) (string, error) {
+			return lookupVar(name, lookupEnv, readFile)
+		})
+		for _, problem := range problems {
+			p.errorf(rt.dsn.line, subject, "dsn: %v", problem)
 		}
 		switch {
 		case !ok:
 			p.errorf(rt.dsn.line, subject, "dsn: malformed variable reference, want ${NAME}")
-		case len(unset) == 0 && strings.TrimSpace(dsn) == "":
+		case len(problems) == 0 && strings.TrimSpace(dsn) == "":
 			p.errorf(rt.dsn.line, subject, "dsn is empty after expanding environment variables")
 		}
 		t.DSN = Secret(dsn)
@@ -123,26 +126,54 @@ func (p *parser) resolveDSN(t *Target, rt *rawTarget, o Options, lookupEnv func(
 	}
 }
 
-// expandEnv replaces each ${NAME} in s with its value. It returns the names
-// that are not set, and ok=false when a "${" does not start a well-formed
+// expandEnv replaces each ${NAME} in s with lookup(NAME). It returns the
+// lookup errors, and ok=false when a "${" does not start a well-formed
 // reference. A lone "$" is kept: passwords may contain one.
-func expandEnv(s string, lookupEnv func(string) (string, bool)) (out string, unset []string, ok bool) {
+func expandEnv(s string, lookup func(name string) (string, error)) (out string, problems []error, ok bool) {
 	var b strings.Builder
 	for {
 		before, rest, found := strings.Cut(s, "${")
 		b.WriteString(before)
 		if !found {
-			return b.String(), unset, true
+			return b.String(), problems, true
 		}
 		name, after, closed := strings.Cut(rest, "}")
 		if !closed || !isName(name, false) {
-			return "", unset, false
+			return "", problems, false
 		}
-		value, set := lookupEnv(name)
-		if !set {
-			unset = append(unset, name)
+		value, err := lookup(name)
+		if err != nil {
+			problems = append(problems, err)
 		}
 		b.WriteString(value)
 		s = after
 	}
+}
+
+// lookupVar resolves ${NAME}: the environment variable NAME or, when it is
+// not set, the content of the file named by NAME_FILE, trimmed (the _FILE
+// convention of container images). A mounted Secret or a systemd credential
+// then feeds the shipped collectors.yaml unchanged, and the DSN is in no
+// environment. Errors name the variables and the file, never the value.
+func lookupVar(name string, lookupEnv func(string) (string, bool), readFile func(string, int64) ([]byte, error)) (string, error) {
+	fileVar := name + "_FILE"
+	value, set := lookupEnv(name)
+	path, fileSet := lookupEnv(fileVar)
+	switch {
+	case set && fileSet:
+		return "", fmt.Errorf("environment variables %q and %q are both set: set one", name, fileVar)
+	case set:
+		return value, nil
+	case !fileSet:
+		return "", fmt.Errorf("environment variable %q is not set (nor %q)", name, fileVar)
+	}
+	data, err := readFile(path, MaxDSNFileSize)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", fileVar, err)
+	}
+	value = strings.TrimSpace(string(data))
+	if value == "" {
+		return "", fmt.Errorf("%s: file %q is empty", fileVar, path)
+	}
+	return value, nil
 }

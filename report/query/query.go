@@ -1,7 +1,7 @@
 // Package query asks Prometheus for the hourly figures behind the results
-// table: the *:increase1h recording rules of rules/recording.yaml, evaluated
-// at exactly each local hh:00, and whether the collectors feeding them were
-// exposed all hour.
+// table: the *:increase1h recording rules of rules/recording.yaml and the
+// war-room board's queries (board.go), evaluated at exactly each local
+// hh:00, and whether the collectors feeding them were exposed all hour.
 package query
 
 import (
@@ -33,13 +33,20 @@ const resolution = time.Minute
 
 // Client reads the table's figures from one Prometheus.
 type Client struct {
-	api        v1.API
-	url        string
-	collectors []string
+	api   v1.API
+	url   string
+	watch []watched
+}
+
+// watched is a collector whose gaps make a group's figures partial.
+type watched struct {
+	collector string
+	group     table.Group
 }
 
 // New returns a client of the Prometheus at url that checks the given
-// collectors' kos_exporter_collector_exposed for gaps. httpConfigFile, when
+// collectors' kos_exporter_collector_exposed for gaps in the results table,
+// and the board's collectors (BoardCollectors) for the board's. httpConfigFile, when
 // not empty, is a prometheus/common HTTP client config (basic auth, bearer
 // token, TLS…) for every request.
 func New(url string, collectors []string, httpConfigFile string) (*Client, error) {
@@ -65,7 +72,16 @@ func New(url string, collectors []string, httpConfigFile string) (*Client, error
 	if err != nil {
 		return nil, fmt.Errorf("prometheus client for %q: %w", url, err)
 	}
-	return &Client{api: v1.NewAPI(authErrors{c}), url: url, collectors: collectors}, nil
+	var watch []watched
+	for _, col := range collectors {
+		watch = append(watch, watched{col, table.Results})
+	}
+	for _, g := range table.BoardGroups() {
+		for _, col := range BoardCollectors(g) {
+			watch = append(watch, watched{col, g})
+		}
+	}
+	return &Client{api: v1.NewAPI(authErrors{c}), url: url, watch: watch}, nil
 }
 
 // authErrors names a refused login: client_golang reports a 401 or 403
@@ -82,9 +98,10 @@ func (c authErrors) Do(ctx context.Context, req *http.Request) (*http.Response, 
 }
 
 // Day returns the figures of n consecutive hours from start (a local
-// midnight). Each hour's figures are the recording rules' expressions
-// evaluated at the hour's end: a rule's own samples lag its evaluation by up
-// to an interval, its expression at hh:00 is the exact hour.
+// midnight). Each hour's figures are the recording rules' expressions and
+// the board's queries evaluated at the hour's end: a rule's own samples lag
+// its evaluation by up to an interval, its expression at hh:00 is the exact
+// hour.
 func (c *Client) Day(ctx context.Context, start time.Time, n int) (table.Day, error) {
 	exprs, err := c.ruleExprs(ctx, RuleActivations, RuleInsured, RulePorts)
 	if err != nil {
@@ -97,6 +114,7 @@ func (c *Client) Day(ctx context.Context, start time.Time, n int) (table.Day, er
 			Activations: map[table.Key]float64{},
 			Insured:     map[string]float64{},
 			Ports:       map[string]float64{},
+			Board:       map[table.Figure]map[string]float64{},
 		}
 	}
 	hourly := v1.Range{Start: start.Add(time.Hour), End: start.Add(time.Duration(n) * time.Hour), Step: time.Hour}
@@ -117,6 +135,14 @@ func (c *Client) Day(ctx context.Context, start time.Time, n int) (table.Day, er
 	})
 	if err != nil {
 		return table.Day{}, err
+	}
+	for _, q := range boardQueries() {
+		err = c.each(ctx, q.expr, hourly, func(i int, m model.Metric, v float64) {
+			q.add(board(day.Hours[i].Board), m, v)
+		})
+		if err != nil {
+			return table.Day{}, err
+		}
 	}
 	if err := c.gaps(ctx, &day); err != nil {
 		return table.Day{}, err
@@ -142,10 +168,14 @@ func (c *Client) gaps(ctx context.Context, day *table.Day) error {
 	r := v1.Range{Start: day.Start.Add(resolution), End: day.Start.Add(time.Duration(n) * time.Hour), Step: resolution}
 	// seen[collector][minute]: 1 exposed, 0 not exposed; absent: no data.
 	seen := map[string]map[int]float64{}
-	for _, col := range c.collectors {
-		seen[col] = map[int]float64{}
+	var names []string
+	for _, w := range c.watch {
+		if _, ok := seen[w.collector]; !ok {
+			seen[w.collector] = map[int]float64{}
+			names = append(names, w.collector)
+		}
 	}
-	err := c.each(ctx, CoverageQuery(c.collectors), r, func(i int, m model.Metric, v float64) {
+	err := c.each(ctx, CoverageQuery(names), r, func(i int, m model.Metric, v float64) {
 		if s, ok := seen[string(m["collector"])]; ok {
 			s[i] = v
 		}
@@ -153,7 +183,8 @@ func (c *Client) gaps(ctx context.Context, day *table.Day) error {
 	if err != nil {
 		return err
 	}
-	for _, col := range c.collectors {
+	for _, w := range c.watch {
+		col := w.collector
 		var open *table.Gap
 		flush := func() {
 			if open != nil {
@@ -177,7 +208,7 @@ func (c *Client) gaps(ctx context.Context, day *table.Day) error {
 			switch {
 			case reason == 0:
 			case open == nil:
-				open = &table.Gap{Collector: col, From: from, To: from.Add(resolution), Reason: reason}
+				open = &table.Gap{Collector: col, Group: w.group, From: from, To: from.Add(resolution), Reason: reason}
 			default:
 				open.To = from.Add(resolution)
 			}

@@ -53,16 +53,21 @@ func dump(h table.Hour) []string {
 	for d, n := range h.Ports {
 		out = append(out, fmt.Sprintf("port %s=%v", d, n))
 	}
+	for f, lines := range h.Board {
+		for l, n := range lines {
+			out = append(out, fmt.Sprintf("board %s %s=%v", f, l, n))
+		}
+	}
 	slices.Sort(out)
 	for _, g := range h.Gaps {
-		out = append(out, fmt.Sprintf("gap %s %s %s–%s", g.Collector, g.Reason, g.From.Format("15:04"), g.To.Format("15:04")))
+		out = append(out, fmt.Sprintf("gap %s %s %s %s–%s", g.Group, g.Collector, g.Reason, g.From.Format("15:04"), g.To.Format("15:04")))
 	}
 	return out
 }
 
 func TestDay(t *testing.T) {
 	d := fakeprom.Data{
-		Collectors: []string{"activations", "mnp", "other"},
+		Collectors: []string{"activations", "mnp", "other", "agency_calls", "ota", "ota_flow", "error_queue", "error_queue_flow"},
 		Activations: []fakeprom.Activation{
 			{At: at(0, 10), Model: "nova_x", Kind: "new"},
 			{At: at(0, 20), Model: "nova_x", Kind: "new"},
@@ -70,11 +75,32 @@ func TestDay(t *testing.T) {
 			{At: at(2, 30), Model: "fold_z", Kind: "port_in"},
 		},
 		Ports: []fakeprom.Port{{At: at(0, 15), Direction: "in"}, {At: at(2, 59), Direction: "out"}},
+		Counts: []fakeprom.Count{
+			fakeprom.Inc(at(0, 10), "agency_calls", "kos_agency_calls_total", "agency", "sgi", "operation", "guarantee_issue", "result", "ok"),
+			fakeprom.Inc(at(0, 50), "agency_calls", "kos_agency_calls_total", "agency", "sgi", "operation", "guarantee_issue", "result", "error"),
+			fakeprom.Inc(at(1, 15), "agency_calls", "kos_agency_calls_total", "agency", "kait", "operation", "mnp_clearing", "result", "timeout"),
+			fakeprom.Inc(at(2, 30), "agency_calls", "kos_agency_calls_total", "agency", "sgi", "operation", "guarantee_issue", "result", "ok"),
+			fakeprom.Inc(at(0, 5), "ota_flow", "kos_ota_updates_total", "result", "completed"),
+			fakeprom.Inc(at(1, 25), "ota_flow", "kos_ota_updates_total", "result", "failed"),
+			fakeprom.Inc(at(2, 5), "ota_flow", "kos_ota_updates_total", "result", "completed"), // out at 03:00
+			fakeprom.Inc(at(0, 20), "error_queue_flow", "kos_error_queue_reprocess_attempts_total", "reason", "ota", "result", "success"),
+			fakeprom.Inc(at(1, 10), "error_queue_flow", "kos_error_queue_reprocess_attempts_total", "reason", "ota", "result", "failed"),
+			fakeprom.Inc(at(2, 20), "error_queue_flow", "kos_error_queue_given_up_total", "reason", "sgi_guarantee"),
+		},
+		Levels: []fakeprom.Level{
+			fakeprom.Set(at(0, 0), "ota", "kos_ota_updates_pending", 3),
+			fakeprom.Set(at(0, 40), "ota", "kos_ota_updates_pending", 0),
+			fakeprom.Set(at(2, 10), "ota", "kos_ota_updates_pending", 5),
+			fakeprom.Set(at(0, 30), "error_queue", "kos_error_queue_depth", 2, "reason", "ota"),
+			fakeprom.Set(at(1, 30), "error_queue", "kos_error_queue_depth", 4, "reason", "sgi_guarantee"),
+			fakeprom.Set(at(1, 45), "error_queue", "kos_error_queue_depth", 0, "reason", "ota"),
+		},
 		Outages: []fakeprom.Outage{
 			{Collector: "mnp", From: at(0, 30), To: at(0, 35)},                // not scraped
 			{Collector: "mnp", From: at(0, 35), To: at(0, 40), Scraped: true}, // then failing
 			{Collector: "activations", From: at(1, 50), To: at(2, 10), Scraped: true},
 			{Collector: "activations", From: at(2, 55), To: at(3, 5)},         // not scraped at 03:00
+			{Collector: "ota_flow", From: at(2, 55), To: at(3, 5)},            // the OTA counts too
 			{Collector: "other", From: at(0, 0), To: at(3, 0), Scraped: true}, // not watched
 		},
 	}
@@ -85,19 +111,32 @@ func TestDay(t *testing.T) {
 	}
 	want := [][]string{
 		{
-			"act nova_x/new=2", "port in=1",
-			"gap mnp no data 00:30–00:35", "gap mnp not exposed 00:35–00:40",
-			"gap ghost no data 00:00–01:00",
+			"act nova_x/new=2",
+			"board backlog ota=2", "board calls sgi=2", "board failed_calls sgi=1",
+			"board ota_completed =1", "board ota_pending =0", "board reprocessed ota=1",
+			"port in=1",
+			"gap results mnp no data 00:30–00:35", "gap results mnp not exposed 00:35–00:40",
+			"gap results ghost no data 00:00–01:00",
 		},
 		{
-			"act nova_x/new=1", "ins nova_x=1", "port in=0",
-			"gap activations not exposed 01:50–02:00", // a gap never straddles hh:00
-			"gap ghost no data 01:00–02:00",
+			"act nova_x/new=1",
+			"board backlog ota=0", "board backlog sgi_guarantee=4",
+			"board calls kait=1", "board calls sgi=0", "board failed_calls kait=1", "board failed_calls sgi=0",
+			"board ota_completed =0", "board ota_failed =1", "board ota_pending =0",
+			"board reprocess_failed ota=1", "board reprocessed ota=0",
+			"ins nova_x=1", "port in=0",
+			"gap results activations not exposed 01:50–02:00", // a gap never straddles hh:00
+			"gap results ghost no data 01:00–02:00",
 		},
 		{
+			"board backlog ota=0", "board backlog sgi_guarantee=4",
+			"board calls kait=0", "board calls sgi=1", "board failed_calls kait=0", "board failed_calls sgi=0",
+			"board given_up sgi_guarantee=1", "board ota_pending =5", // no OTA counts: ota_flow not scraped at 03:00
+			"board reprocess_failed ota=0", "board reprocessed ota=0",
 			"port in=0", "port out=1", // the activations rule has no value at 03:00: nothing, not zeros
-			"gap activations not exposed 02:00–02:10", "gap activations no data 02:55–03:00",
-			"gap ghost no data 02:00–03:00",
+			"gap results activations not exposed 02:00–02:10", "gap results activations no data 02:55–03:00",
+			"gap results ghost no data 02:00–03:00",
+			"gap ota ota_flow no data 02:55–03:00",
 		},
 	}
 	if !day.Start.Equal(at(0, 0)) || len(day.Hours) != len(want) {

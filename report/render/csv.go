@@ -9,14 +9,16 @@ import (
 	"github.com/kos-ops/kos_exporter/report/table"
 )
 
-// csvTable writes one line per model and period with raw numbers and
-// RFC 3339 times; unknown values are empty, never 0. The TOTAL line of each
-// period also carries the port-in and port-out requests.
+// csvTable writes one line per period and model, then per period and board
+// line, with raw numbers and RFC 3339 times; unknown values are empty,
+// never 0. The results' TOTAL line of each period also carries the port-in
+// and port-out requests. Every line names its table (results, agencies,
+// ota, error_queue) and line (model, agency, reason, TOTAL); a board line's
+// change_ratio is of its group's main count, baseline_<main> its baseline.
+// New columns are only ever appended.
 func csvTable(w io.Writer, rep table.Report) error {
+	header, col := csvHeader(rep.Kinds)
 	cw := csv.NewWriter(w)
-	header := []string{"period", "from", "to", "status", "model"}
-	header = append(header, rep.Kinds...)
-	header = append(header, "total", "insured", "baseline_total", "change_ratio", "top", "port_in_requests", "port_out_requests")
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -24,36 +26,56 @@ func csvTable(w io.Writer, rep table.Report) error {
 		name string
 		sec  table.Section
 	}{{"hour", rep.Hour}, {"day", rep.Day}} {
-		lead := []string{s.name, s.sec.From.Format(time.RFC3339), s.sec.To.Format(time.RFC3339), s.sec.Status.String()}
-		if s.sec.Status == table.Missing {
-			if err := cw.Write(pad(append(lead, "TOTAL"), len(header))); err != nil {
-				return err
-			}
-			continue
+		rec := func(st table.Status, tbl table.Group, name string) []string {
+			r := make([]string, len(header))
+			r[0], r[1], r[2], r[3] = s.name, s.sec.From.Format(time.RFC3339), s.sec.To.Format(time.RFC3339), st.String()
+			r[col["table"]], r[col["name"]] = tbl.String(), name
+			return r
 		}
-		line := func(r table.Row, model string, ports bool) error {
-			rec := append(append([]string{}, lead...), model)
-			for _, v := range r.ByKind {
-				rec = append(rec, raw(v))
+		model := func(r table.Row, name string) []string {
+			out := rec(s.sec.Status, table.Results, name)
+			out[col["model"]] = name
+			if s.sec.Status == table.Missing {
+				return out
 			}
-			rec = append(rec, raw(r.Total), raw(r.Insured), raw(r.Baseline))
-			if c, ok := r.Change(); ok {
-				rec = append(rec, strconv.FormatFloat(c, 'f', 4, 64))
-			} else {
-				rec = append(rec, "")
+			for i, v := range r.ByKind {
+				out[col["model"]+1+i] = raw(v)
 			}
-			rec = append(rec, strconv.Itoa(r.Top))
-			if ports {
-				rec = append(rec, raw(s.sec.PortIn), raw(s.sec.PortOut))
-			}
-			return cw.Write(pad(rec, len(header)))
+			out[col["total"]], out[col["insured"]], out[col["baseline_total"]] = raw(r.Total), raw(r.Insured), raw(r.Baseline)
+			out[col["change_ratio"]], out[col["top"]] = changeCell(r.Change()).raw(), strconv.Itoa(r.Top)
+			return out
 		}
+		var recs [][]string
 		for _, r := range s.sec.Rows {
-			if err := line(r, r.Model, false); err != nil {
-				return err
+			recs = append(recs, model(r, r.Model))
+		}
+		total := model(s.sec.Totals, "TOTAL")
+		if s.sec.Status != table.Missing {
+			total[col["port_in_requests"]], total[col["port_out_requests"]] = raw(s.sec.PortIn), raw(s.sec.PortOut)
+		}
+		recs = append(recs, total)
+		for _, b := range s.sec.Boards {
+			line := func(ln table.Line, name string) []string {
+				out := rec(b.Status, b.Group, name)
+				if b.Status == table.Missing {
+					return out
+				}
+				for _, c := range boardColumns(lang{}, b.Group, "", "") {
+					out[col[c.key]] = c.cell(ln).raw()
+				}
+				return out
+			}
+			for _, ln := range b.Lines {
+				recs = append(recs, line(ln, ln.Name))
+			}
+			switch {
+			case b.Status == table.Missing:
+				recs = append(recs, line(table.Line{}, "TOTAL"))
+			case b.Total != nil:
+				recs = append(recs, line(*b.Total, "TOTAL"))
 			}
 		}
-		if err := line(s.sec.Totals, "TOTAL", true); err != nil {
+		if err := cw.WriteAll(recs); err != nil {
 			return err
 		}
 	}
@@ -61,16 +83,31 @@ func csvTable(w io.Writer, rep table.Report) error {
 	return cw.Error()
 }
 
+// csvHeader is the CSV's columns and where each fixed one is (the kinds sit
+// after model).
+func csvHeader(kinds []string) ([]string, map[string]int) {
+	header := append([]string{"period", "from", "to", "status", "model"}, kinds...)
+	header = append(header, "total", "insured", "baseline_total", "change_ratio", "top", "port_in_requests", "port_out_requests", "table", "name")
+	col := map[string]int{}
+	for i, h := range header {
+		if i < 5 || i >= 5+len(kinds) {
+			col[h] = i
+		}
+	}
+	for _, g := range table.BoardGroups() {
+		for _, c := range boardColumns(lang{}, g, "", "") {
+			if _, ok := col[c.key]; !ok {
+				col[c.key] = len(header)
+				header = append(header, c.key)
+			}
+		}
+	}
+	return header, col
+}
+
 func raw(v table.Value) string {
 	if !v.Known {
 		return ""
 	}
 	return strconv.FormatInt(table.Round(v.N), 10)
-}
-
-func pad(rec []string, n int) []string {
-	for len(rec) < n {
-		rec = append(rec, "")
-	}
-	return rec
 }

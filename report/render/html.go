@@ -49,8 +49,8 @@ tr.total{background:#eef1f4;font-weight:700}
 {{range .Rows}}<tr{{if .Class}} class="{{.Class}}"{{end}}>{{range .Cells}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</tbody>
 </table></div>
-<p class="ports">{{.Ports}}</p>
-{{end}}</section>
+{{if .Ports}}<p class="ports">{{.Ports}}</p>
+{{end}}{{end}}</section>
 {{end}}{{if .Legend}}<p class="legend">★ {{.Top}}</p>{{end}}
 </body>
 </html>
@@ -85,7 +85,7 @@ func html(w io.Writer, l lang, rep table.Report) error {
 		for i, row := range g.rows {
 			r := htmlRow{Cells: row}
 			switch {
-			case i == len(g.rows)-1:
+			case g.total && i == len(g.rows)-1:
 				r.Class = "total"
 			case g.top[i]:
 				r.Class = "top"

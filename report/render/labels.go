@@ -9,6 +9,15 @@ type lang struct {
 	partial, missing, baselinePartial                     string
 	collector, notExposed, noData                         string
 	kinds                                                 map[string]string
+
+	// The war-room board: titles and first column per group, the other
+	// columns' headings ("%s": a time or the baseline day), line names.
+	boards                                           map[table.Group][2]string
+	calls, failedCalls, errorRate                    string
+	baselineErrorRate                                string
+	completed, failed, pendingAt                     string
+	reprocessed, reprocessFailed, givenUp, backlogAt string
+	lines                                            map[string]string // agencies and error-queue reasons
 }
 
 // labelsFor returns the words of a language code.
@@ -25,6 +34,18 @@ func labelsFor(code string) (lang, bool) {
 			baselinePartial: "baseline day partly missing; change may be overstated",
 			collector:       "collector", notExposed: "not exposed", noData: "no data",
 			kinds: map[string]string{"new": "New", "port_in": "Port-in", "device_change": "Device change"},
+			boards: map[table.Group][2]string{
+				table.Agencies:   {"Outside agencies: calls and error rate", "Agency"},
+				table.OTA:        {"USIM OTA updates", "OTA"},
+				table.ErrorQueue: {"Error queue reprocessing", "Reason"},
+			},
+			calls: "Calls", failedCalls: "Errors", errorRate: "Error rate", baselineErrorRate: "%s error rate",
+			completed: "Completed", failed: "Failed", pendingAt: "Pending at %s",
+			reprocessed: "Reprocessed", reprocessFailed: "Failed attempts", givenUp: "Given up", backlogAt: "Backlog at %s",
+			lines: map[string]string{
+				"sgi": "SGI", "kait": "KAIT", "mobins": "Mobins", "nice": "NICE", "": "USIM OTA",
+				"sgi_guarantee": "SGI guarantee", "mnp_opening": "MNP opening message", "product_call": "Product call", "ota": "USIM OTA",
+			},
 		}, true
 	case "ko":
 		return lang{
@@ -37,6 +58,18 @@ func labelsFor(code string) (lang, bool) {
 			baselinePartial: "기준일 데이터 일부 누락: 증감률이 과장될 수 있습니다",
 			collector:       "수집기", notExposed: "미노출", noData: "데이터 없음",
 			kinds: map[string]string{"new": "신규", "port_in": "번호이동", "device_change": "기기변경"},
+			boards: map[table.Group][2]string{
+				table.Agencies:   {"대외기관 호출·오류율", "대외기관"},
+				table.OTA:        {"USIM OTA 업데이트", "OTA"},
+				table.ErrorQueue: {"오류 큐(Error Queue) 재처리", "사유"},
+			},
+			calls: "호출", failedCalls: "오류", errorRate: "오류율", baselineErrorRate: "%s 오류율",
+			completed: "완료", failed: "실패", pendingAt: "%s 대기",
+			reprocessed: "재처리 성공", reprocessFailed: "재처리 실패", givenUp: "재처리 포기", backlogAt: "%s 잔여",
+			lines: map[string]string{
+				"sgi": "SGI 서울보증", "kait": "KAIT", "mobins": "모빈스", "nice": "NICE", "": "USIM OTA",
+				"sgi_guarantee": "SGI 보증", "mnp_opening": "번호이동 개시 전문", "product_call": "상품 연동", "ota": "USIM OTA",
+			},
 		}, true
 	}
 	return lang{}, false

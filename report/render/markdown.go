@@ -32,9 +32,11 @@ func markdown(w io.Writer, l lang, rep table.Report) error {
 		mdRow(&b, g.header, false)
 		b.WriteString("|---|" + strings.Repeat("--:|", len(g.header)-1) + "\n")
 		for i, row := range g.rows {
-			mdRow(&b, row, g.top[i] || i == len(g.rows)-1)
+			mdRow(&b, row, g.top[i] || (g.total && i == len(g.rows)-1))
 		}
-		fmt.Fprintf(&b, "\n%s\n", mdEscape(g.ports))
+		if g.ports != "" {
+			fmt.Fprintf(&b, "\n%s\n", mdEscape(g.ports))
+		}
 	}
 	if hasTable(l, rep) {
 		fmt.Fprintf(&b, "\n_**bold**: %s_\n", l.top)

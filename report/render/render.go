@@ -1,6 +1,7 @@
-// Package render writes a results table as text for a terminal, Markdown
-// for a messenger, CSV for a spreadsheet or a self-contained HTML page, with
-// English or Korean headings.
+// Package render writes a results table and the war-room board as text for
+// a terminal, Markdown for a messenger, CSV for a spreadsheet, JSON for a
+// program or a self-contained HTML page, with Korean or English headings
+// (CSV and JSON keys stay English).
 package render
 
 import (
@@ -14,13 +15,13 @@ import (
 )
 
 // Formats lists the output formats by flag value.
-func Formats() []string { return []string{"text", "markdown", "csv", "html"} }
+func Formats() []string { return []string{"text", "markdown", "csv", "html", "json"} }
 
-// Langs lists the heading languages by flag value.
-func Langs() []string { return []string{"en", "ko"} }
+// Langs lists the heading languages by flag value, the war-room's first.
+func Langs() []string { return []string{"ko", "en"} }
 
-// Render writes rep in format ("text", "markdown", "csv", "html") with the
-// headings of lang ("en", "ko").
+// Render writes rep in format (one of Formats) with the headings of lang
+// (one of Langs).
 func Render(w io.Writer, format, lang string, rep table.Report) error {
 	l, ok := labelsFor(lang)
 	if !ok {
@@ -36,6 +37,8 @@ func Render(w io.Writer, format, lang string, rep table.Report) error {
 		err = csvTable(w, rep)
 	case "html":
 		err = html(w, l, rep)
+	case "json":
+		err = jsonDoc(w, rep)
 	default:
 		return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
 	}
@@ -45,7 +48,7 @@ func Render(w io.Writer, format, lang string, rep table.Report) error {
 	return nil
 }
 
-// grid is a section as rows of strings, shared by text, Markdown and HTML.
+// grid is a table as rows of strings, shared by text, Markdown and HTML.
 type grid struct {
 	title  string
 	status table.Status
@@ -53,28 +56,36 @@ type grid struct {
 	header []string
 	rows   [][]string
 	top    []bool // row is a top model
-	ports  string // the MNP line
+	total  bool   // the last row is a total
+	ports  string // the MNP line, if any
+}
+
+// notes says what of a table is partial or missing, and why.
+func notes(l lang, rep table.Report, st table.Status, gaps []table.Gap, baseline table.Status) []string {
+	var out []string
+	switch st {
+	case table.Missing:
+		if rep.Err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", l.missing, rep.Err))
+		} else {
+			out = append(out, l.missing)
+		}
+	case table.Partial:
+		out = append(out, l.partial)
+	}
+	for _, gap := range gaps {
+		out = append(out, fmt.Sprintf("%s %s: %s %s", l.collector, gap.Collector, l.reason(gap.Reason), span(gap.From, gap.To)))
+	}
+	if !rep.Baseline.IsZero() && baseline == table.Partial {
+		out = append(out, l.baselinePartial)
+	}
+	return out
 }
 
 // The leading columns of a grid row: model, kinds..., total, insured, change.
 func sectionGrid(l lang, rep table.Report, s table.Section, title string) grid {
-	g := grid{title: title, status: s.Status}
-	switch s.Status {
-	case table.Missing:
-		if rep.Err != nil {
-			g.notes = append(g.notes, fmt.Sprintf("%s: %v", l.missing, rep.Err))
-		} else {
-			g.notes = append(g.notes, l.missing)
-		}
-	case table.Partial:
-		g.notes = append(g.notes, l.partial)
-	}
-	for _, gap := range s.Gaps {
-		g.notes = append(g.notes, fmt.Sprintf("%s %s: %s %s", l.collector, gap.Collector, l.reason(gap.Reason), span(gap.From, gap.To)))
-	}
-	if !rep.Baseline.IsZero() && s.BaselineStatus == table.Partial {
-		g.notes = append(g.notes, l.baselinePartial)
-	}
+	g := grid{title: title, status: s.Status, total: true}
+	g.notes = notes(l, rep, s.Status, s.Gaps, s.BaselineStatus)
 	if s.Status == table.Missing {
 		return g
 	}
@@ -103,11 +114,20 @@ func sectionGrid(l lang, rep table.Report, s table.Section, title string) grid {
 	return g
 }
 
+// grids lays out each section: the results table, then the board's.
 func grids(l lang, rep table.Report) []grid {
-	return []grid{
-		sectionGrid(l, rep, rep.Hour, fmt.Sprintf("%s %s", l.hour, span(rep.Hour.From, rep.Hour.To))),
-		sectionGrid(l, rep, rep.Day, fmt.Sprintf("%s %s", l.day, span(rep.Day.From, rep.Day.To))),
+	var out []grid
+	for _, s := range []struct {
+		sec  table.Section
+		name string
+	}{{rep.Hour, l.hour}, {rep.Day, l.day}} {
+		title := fmt.Sprintf("%s %s", s.name, span(s.sec.From, s.sec.To))
+		out = append(out, sectionGrid(l, rep, s.sec, title))
+		for _, b := range s.sec.Boards {
+			out = append(out, boardGrid(l, rep, s.sec, b, title))
+		}
 	}
+	return out
 }
 
 // hasTable reports whether any section has figures (and so a legend).
@@ -133,13 +153,16 @@ func zoneName(loc *time.Location, t time.Time) string {
 	return loc.String() + ", " + abbr
 }
 
-// span is "10:00–11:00"; an end at midnight is written 24:00.
-func span(from, to time.Time) string {
+// span is "10:00–11:00".
+func span(from, to time.Time) string { return from.Format("15:04") + "–" + endClock(from, to) }
+
+// endClock is the end of a period: "11:00"; an end at midnight is 24:00.
+func endClock(from, to time.Time) string {
 	end := to.Format("15:04")
 	if end == "00:00" && !to.Equal(from) {
 		end = "24:00"
 	}
-	return from.Format("15:04") + "–" + end
+	return end
 }
 
 func kindNames(l lang, kinds []string) []string {
@@ -179,10 +202,4 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-func change(r table.Row) string {
-	c, ok := r.Change()
-	if !ok {
-		return "—"
-	}
-	return fmt.Sprintf("%+.0f%%", c*100)
-}
+func change(r table.Row) string { return changeCell(r.Change()).text() }

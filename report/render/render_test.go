@@ -20,9 +20,15 @@ func hour(h int, acts map[table.Key]float64, insured map[string]float64, ports m
 	return table.Hour{Start: time.Date(2026, 11, 26, h, 0, 0, 0, kst), Activations: acts, Insured: insured, Ports: ports, Gaps: gaps}
 }
 
+// board is the war-room board's figures of an hour.
+type board = map[table.Figure]map[string]float64
+
 // fixture is a two-hour day: 00:00 complete, 01:00 with the mnp collector
-// stale for six minutes, and a baseline day.
-func fixture(t *testing.T) table.Report {
+// stale for six minutes, and a baseline day. On the board, KAIT has no
+// calls at 01:00 (no series at all), Mobins fails a seventh of its calls,
+// ota_flow is stale for five minutes (OTA failures unknown), and the error
+// queue holds two reasons.
+func fixture(t *testing.T, edits ...func(today *table.Day)) table.Report {
 	t.Helper()
 	k := func(m, kind string) table.Key { return table.Key{Model: m, Kind: kind} }
 	today := table.Day{Start: time.Date(2026, 11, 26, 0, 0, 0, 0, kst), Hours: []table.Hour{
@@ -32,10 +38,28 @@ func fixture(t *testing.T) table.Report {
 			map[string]float64{"nova_x_pro": 1500, "nova_x": 101, "fold_z": 9}, map[string]float64{"in": 960, "out": 712},
 			table.Gap{Collector: "mnp", From: time.Date(2026, 11, 26, 1, 31, 0, 0, kst), To: time.Date(2026, 11, 26, 1, 37, 0, 0, kst), Reason: table.NotExposed}),
 	}}
+	today.Hours[0].Board = board{
+		table.Calls: {"sgi": 1180, "kait": 2400, "mobins": 900}, table.FailedCalls: {"sgi": 6, "kait": 1, "mobins": 0},
+		table.OTACompleted: {"": 410}, table.OTAFailed: {"": 3}, table.OTAPending: {"": 12},
+		table.Reprocessed: {"sgi_guarantee": 5, "product_call": 2}, table.ReprocessFailed: {"sgi_guarantee": 1}, table.Backlog: {"sgi_guarantee": 3},
+	}
+	today.Hours[1].Board = board{
+		table.Calls: {"sgi": 3020, "mobins": 1900}, table.FailedCalls: {"sgi": 15, "mobins": 271},
+		table.OTACompleted: {"": 980}, table.OTAPending: {"": 40},
+		table.Reprocessed: {"sgi_guarantee": 30}, table.ReprocessFailed: {"sgi_guarantee": 4}, table.GivenUp: {"sgi_guarantee": 1},
+		table.Backlog: {"sgi_guarantee": 7, "ota": 2},
+	}
+	today.Hours[1].Gaps = append(today.Hours[1].Gaps, table.Gap{Collector: "ota_flow", Group: table.OTA,
+		From: time.Date(2026, 11, 26, 1, 12, 0, 0, kst), To: time.Date(2026, 11, 26, 1, 17, 0, 0, kst), Reason: table.NoData})
 	base := table.Day{Start: time.Date(2026, 11, 25, 0, 0, 0, 0, kst), Hours: []table.Hour{
 		hour(0, map[table.Key]float64{k("nova_x_pro", "new"): 50}, nil, nil),
 		hour(1, map[table.Key]float64{k("nova_x_pro", "new"): 4000, k("nova_x", "new"): 500}, nil, nil),
 	}}
+	base.Hours[0].Board = board{table.Calls: {"sgi": 1000, "kait": 2000}, table.FailedCalls: {"sgi": 2}, table.OTACompleted: {"": 300}, table.Reprocessed: {"sgi_guarantee": 10}}
+	base.Hours[1].Board = board{table.Calls: {"sgi": 2500, "kait": 2600, "mobins": 1500}, table.FailedCalls: {"sgi": 5, "mobins": 3}, table.OTACompleted: {"": 700}, table.Reprocessed: {"sgi_guarantee": 12}}
+	for _, e := range edits {
+		e(&today)
+	}
 	rep, err := table.Build(today, &base, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -54,9 +78,11 @@ func TestGolden(t *testing.T) {
 		{"markdown.en", "markdown", "en", fixture(t)},
 		{"markdown.ko", "markdown", "ko", fixture(t)},
 		{"csv", "csv", "en", fixture(t)},
+		{"json", "json", "en", fixture(t)},
 		{"missing.text", "text", "en", missing},
 		{"missing.markdown", "markdown", "en", missing},
 		{"missing.csv", "csv", "en", missing},
+		{"missing.json", "json", "en", missing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -99,8 +125,8 @@ func TestHTMLIsSelfContained(t *testing.T) {
 
 func TestBadFormatOrLang(t *testing.T) {
 	for _, tc := range []struct{ format, lang, want string }{
-		{"pdf", "en", `unknown format "pdf" (want one of text, markdown, csv, html)`},
-		{"text", "fr", `unknown language "fr" (want one of en, ko)`},
+		{"pdf", "en", `unknown format "pdf" (want one of text, markdown, csv, html, json)`},
+		{"text", "fr", `unknown language "fr" (want one of ko, en)`},
 	} {
 		t.Run(tc.format+"/"+tc.lang, func(t *testing.T) {
 			err := Render(&bytes.Buffer{}, tc.format, tc.lang, fixture(t))

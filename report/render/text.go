@@ -48,12 +48,14 @@ func text(w io.Writer, l lang, rep table.Report) error {
 		}
 		line(g.header, false)
 		for i, row := range g.rows {
-			if i == len(g.rows)-1 {
+			if g.total && i == len(g.rows)-1 {
 				b.WriteString(strings.Repeat("-", sum(widths)+2*(len(widths)-1)) + "\n")
 			}
 			line(row, g.top[i])
 		}
-		fmt.Fprintln(&b, g.ports)
+		if g.ports != "" {
+			fmt.Fprintln(&b, g.ports)
+		}
 	}
 	if hasTable(l, rep) {
 		fmt.Fprintf(&b, "\n* %s\n", l.top)

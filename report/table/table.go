@@ -19,16 +19,19 @@ type Key struct{ Model, Kind string }
 // minutes in which a watched collector was not exposed.
 type Hour struct {
 	Start       time.Time
-	Activations map[Key]float64    // completed activations by model and kind
-	Insured     map[string]float64 // device-insurance sign-ups by model
-	Ports       map[string]float64 // number-portability requests by direction ("in", "out")
+	Activations map[Key]float64               // completed activations by model and kind
+	Insured     map[string]float64            // device-insurance sign-ups by model
+	Ports       map[string]float64            // number-portability requests by direction ("in", "out")
+	Board       map[Figure]map[string]float64 // war-room board figures by line (agency, reason, "")
 	Gaps        []Gap
 }
 
 // Gap is a stretch of minutes in which a collector's results were not in
 // Prometheus: the collector failed or was stale, or nothing was scraped.
+// Group is the figures the collector feeds.
 type Gap struct {
 	Collector string
+	Group     Group
 	From, To  time.Time
 	Reason    GapReason
 }
@@ -52,15 +55,27 @@ func (r GapReason) String() string {
 	return fmt.Sprintf("GapReason(%d)", int(r))
 }
 
-// Complete reports whether every watched collector was exposed all hour.
-func (h Hour) Complete() bool { return len(h.Gaps) == 0 }
+// gaps returns the hour's gaps of the collectors feeding g.
+func (h Hour) gaps(g Group) []Gap {
+	var out []Gap
+	for _, gap := range h.Gaps {
+		if gap.Group == g {
+			out = append(out, gap)
+		}
+	}
+	return out
+}
 
-// Missing reports whether the gaps cover the whole hour for every watched
-// collector they name, so that nothing of the hour is known.
-func (h Hour) Missing() bool {
+// complete reports whether every watched collector feeding g was exposed
+// all hour.
+func (h Hour) complete(g Group) bool { return len(h.gaps(g)) == 0 }
+
+// missing reports whether the gaps of g cover the whole hour for every
+// watched collector they name, so that nothing of g's figures is known.
+func (h Hour) missing(g Group) bool {
 	covered := map[string]time.Duration{}
-	for _, g := range h.Gaps {
-		covered[g.Collector] += g.To.Sub(g.From)
+	for _, gap := range h.gaps(g) {
+		covered[gap.Collector] += gap.To.Sub(gap.From)
 	}
 	if len(covered) == 0 {
 		return false
@@ -114,14 +129,11 @@ type Row struct {
 
 // Change is the relative change of Total against Baseline; false when either
 // is unknown or the baseline is zero.
-func (r Row) Change() (float64, bool) {
-	if !r.Total.Known || !r.Baseline.Known || r.Baseline.N == 0 {
-		return 0, false
-	}
-	return (r.Total.N - r.Baseline.N) / r.Baseline.N, true
-}
+func (r Row) Change() (float64, bool) { return Change(r.Total, r.Baseline) }
 
-// Section is the table of one period: the report hour, or the day so far.
+// Section is the tables of one period: the report hour, or the day so far.
+// Status, Gaps and BaselineStatus are the results table's; each board table
+// has its own.
 type Section struct {
 	From, To       time.Time
 	Status         Status
@@ -131,6 +143,7 @@ type Section struct {
 	Totals         Row
 	PortIn         Value
 	PortOut        Value
+	Boards         []Board // in BoardGroups order; none when Prometheus could not be asked
 }
 
 // Report is everything a rendering shows.
@@ -186,12 +199,15 @@ func Build(today Day, baseline *Day, top int) (Report, error) {
 // section adds up hours. An hour that is not complete contributes only the
 // figures it has; an empty answer for such an hour is unknown, not zero.
 func section(from time.Time, hours, base []Hour, kinds []string, top int) Section {
-	s := Section{From: from, To: hours[len(hours)-1].Start.Add(time.Hour), Status: statusOf(hours), BaselineStatus: Missing}
+	s := Section{From: from, To: hours[len(hours)-1].Start.Add(time.Hour), Status: statusOf(Results, hours), BaselineStatus: Missing}
 	if base != nil {
-		s.BaselineStatus = statusOf(base)
+		s.BaselineStatus = statusOf(Results, base)
 	}
 	for _, h := range hours {
-		s.Gaps = append(s.Gaps, h.Gaps...)
+		s.Gaps = append(s.Gaps, h.gaps(Results)...)
+	}
+	for _, g := range BoardGroups() {
+		s.Boards = append(s.Boards, board(g, hours, base))
 	}
 	if s.Status == Missing {
 		return s
@@ -206,7 +222,7 @@ func section(from time.Time, hours, base []Hour, kinds []string, top int) Sectio
 		return r
 	}
 	for _, h := range hours {
-		trusted := h.Complete()
+		trusted := h.complete(Results)
 		for k, n := range h.Activations {
 			r := row(k.Model)
 			i := slices.Index(kinds, k.Kind)
@@ -226,7 +242,7 @@ func section(from time.Time, hours, base []Hour, kinds []string, top int) Sectio
 	}
 	baseTotals := map[string]float64{}
 	for _, h := range base {
-		if h.Missing() {
+		if h.missing(Results) {
 			continue
 		}
 		for k, n := range h.Activations {
@@ -285,15 +301,16 @@ func section(from time.Time, hours, base []Hour, kinds []string, top int) Sectio
 	return s
 }
 
-func statusOf(hours []Hour) Status {
+// statusOf is how much of g's figures the hours have.
+func statusOf(g Group, hours []Hour) Status {
 	missing := 0
 	st := Complete
 	for _, h := range hours {
 		switch {
-		case h.Missing():
+		case h.missing(g):
 			missing++
 			st = Partial
-		case !h.Complete():
+		case !h.complete(g):
 			st = Partial
 		}
 	}

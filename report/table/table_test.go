@@ -223,11 +223,12 @@ func TestHourMissing(t *testing.T) {
 		{"part of the hour", []Gap{gap("mnp", at(1, 0), at(1, 30))}, false, false},
 		{"whole hour in two pieces", []Gap{gap("mnp", at(1, 0), at(1, 30)), {Collector: "mnp", From: at(1, 30), To: at(2, 0), Reason: NoData}}, false, true},
 		{"one collector all hour, another briefly", []Gap{gap("mnp", at(1, 0), at(2, 0)), gap("activations", at(1, 0), at(1, 5))}, false, false},
+		{"a board collector all hour: the results are complete", []Gap{{Collector: "ota", Group: OTA, From: at(1, 0), To: at(2, 0), Reason: NoData}}, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Hour{Start: at(1, 0), Gaps: tc.gaps}
-			if h.Complete() != tc.complete || h.Missing() != tc.missing {
-				t.Errorf("Complete %v, Missing %v; want %v, %v", h.Complete(), h.Missing(), tc.complete, tc.missing)
+			if h.complete(Results) != tc.complete || h.missing(Results) != tc.missing {
+				t.Errorf("complete %v, missing %v; want %v, %v", h.complete(Results), h.missing(Results), tc.complete, tc.missing)
 			}
 		})
 	}

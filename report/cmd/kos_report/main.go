@@ -1,5 +1,6 @@
-// Command kos_report renders the hourly results table (실적표) from
-// Prometheus, once or every hour to a webhook. It only wires flags and
+// Command kos_report renders the hourly results table (실적표) and the
+// war-room board (agency calls and error rates, USIM OTA, error-queue
+// reprocessing) from Prometheus, once or every hour to a webhook. It only wires flags and
 // logging to packages report, render and delivery.
 package main
 
@@ -53,10 +54,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, clock del
 	app.Flag("hour", `Local hour to report: "last" (the last finished hour), "HH" (today), or "YYYY-MM-DDTHH".`).Default("last").StringVar(&o.hour)
 	app.Flag("baseline", `Day to compare with: "yesterday", "none" or "YYYY-MM-DD".`).Default("yesterday").StringVar(&o.baseline)
 	app.Flag("format", "Output format: "+strings.Join(render.Formats(), ", ")+".").Default("text").EnumVar(&o.format, render.Formats()...)
-	app.Flag("lang", "Heading language: en or ko.").Default("en").EnumVar(&o.lang, render.Langs()...)
+	app.Flag("lang", "Heading language: ko (the war-room's) or en; CSV and JSON keys stay English.").Default("ko").EnumVar(&o.lang, render.Langs()...)
 	app.Flag("tz", `Time zone of the war-room's hours, e.g. Asia/Seoul ("Local": the host's).`).Default("Local").StringVar(&o.tz)
 	app.Flag("top", "Number of top models to highlight.").Default("3").IntVar(&o.top)
-	app.Flag("collector", "Collector whose kos_exporter_collector_exposed must be 1 all hour for a complete table (repeatable).").Default("activations", "mnp").StringsVar(&o.collectors)
+	app.Flag("collector", "Collector whose kos_exporter_collector_exposed must be 1 all hour for a complete results table (repeatable); the board's tables watch their own collectors.").Default("activations", "mnp").StringsVar(&o.collectors)
 	app.Flag("query.timeout", "Timeout of each Prometheus query.").Default("30s").DurationVar(&o.queryTimeout)
 	app.Flag("every", "Send the report of each hour to --webhook.url; only 1h is supported. 0: print one report and exit.").Default("0").DurationVar(&o.every)
 	app.Flag("at-minute", "With --every: minutes past the hour at which the hour before is sent.").Default("2").IntVar(&o.atMinute)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -42,24 +44,49 @@ func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
 	return nil
 }
 
-// simulate makes a launch day's completed activations and MNP requests for
-// two days, at random seconds inside each hour from 00:00 to 12:00.
+// simulate makes a launch day's completed activations, MNP requests and
+// war-room board events (agency calls, OTA updates and pending levels,
+// error-queue reprocessing and depths) for two days, at random seconds
+// inside each hour from 00:00 to 12:00.
 func simulate() fakeprom.Data {
 	r := rand.New(rand.NewPCG(7, 11))
 	models := []string{"nova_x_pro", "nova_x", "fold_z", "tab_s"}
 	kinds := []string{"new", "port_in", "device_change"}
-	d := fakeprom.Data{Collectors: []string{"activations", "mnp"}}
+	agencies := [][2]string{{"sgi", "guarantee_issue"}, {"kait", "mnp_clearing"}, {"kait", "insurance_precheck"}, {"mobins", "insurance_signup"}, {"nice", "identity_check"}}
+	callResults := []string{"ok", "ok", "ok", "ok", "ok", "ok", "error", "timeout"}
+	reasons := []string{"sgi_guarantee", "mnp_opening", "product_call", "ota"}
+	d := fakeprom.Data{Collectors: []string{"activations", "mnp", "agency_calls", "ota", "ota_flow", "error_queue", "error_queue_flow"}}
 	for _, day := range []time.Time{time.Date(2026, 11, 25, 0, 0, 0, 0, seoul), time.Date(2026, 11, 26, 0, 0, 0, 0, seoul)} {
 		for h := range 12 {
+			in := func() time.Time {
+				return day.Add(time.Duration(h)*time.Hour + time.Duration(1+r.IntN(3598))*time.Second)
+			}
 			for range r.IntN(40) + 5*h {
-				at := day.Add(time.Duration(h)*time.Hour + time.Duration(1+r.IntN(3598))*time.Second)
 				d.Activations = append(d.Activations, fakeprom.Activation{
-					At: at, Model: models[r.IntN(len(models)-h%2)], Kind: kinds[r.IntN(len(kinds))], Insured: r.IntN(3) == 0,
+					At: in(), Model: models[r.IntN(len(models)-h%2)], Kind: kinds[r.IntN(len(kinds))], Insured: r.IntN(3) == 0,
 				})
 			}
 			for range r.IntN(20) {
-				dir := []string{"in", "out"}[r.IntN(2)]
-				d.Ports = append(d.Ports, fakeprom.Port{At: day.Add(time.Duration(h)*time.Hour + time.Duration(1+r.IntN(3598))*time.Second), Direction: dir})
+				d.Ports = append(d.Ports, fakeprom.Port{At: in(), Direction: []string{"in", "out"}[r.IntN(2)]})
+			}
+			for range r.IntN(30) + 10 {
+				a := agencies[r.IntN(len(agencies))]
+				d.Counts = append(d.Counts, fakeprom.Inc(in(), "agency_calls", "kos_agency_calls_total", "agency", a[0], "operation", a[1], "result", callResults[r.IntN(len(callResults))]))
+			}
+			for range r.IntN(20) {
+				d.Counts = append(d.Counts, fakeprom.Inc(in(), "ota_flow", "kos_ota_updates_total", "result", []string{"completed", "completed", "completed", "failed"}[r.IntN(4)]))
+			}
+			for range r.IntN(10) {
+				reason := reasons[r.IntN(len(reasons))]
+				if r.IntN(8) == 0 {
+					d.Counts = append(d.Counts, fakeprom.Inc(in(), "error_queue_flow", "kos_error_queue_given_up_total", "reason", reason))
+					continue
+				}
+				d.Counts = append(d.Counts, fakeprom.Inc(in(), "error_queue_flow", "kos_error_queue_reprocess_attempts_total", "reason", reason, "result", []string{"success", "success", "failed"}[r.IntN(3)]))
+			}
+			for range 3 {
+				d.Levels = append(d.Levels, fakeprom.Set(in(), "ota", "kos_ota_updates_pending", float64(r.IntN(15))))
+				d.Levels = append(d.Levels, fakeprom.Set(in(), "error_queue", "kos_error_queue_depth", float64(r.IntN(9)), "reason", reasons[r.IntN(len(reasons))]))
 			}
 		}
 	}
@@ -114,6 +141,60 @@ func count(d fakeprom.Data, from, to time.Time) expected {
 	return e
 }
 
+// boardCounts counts the simulated board events in [from, to) and reads the
+// levels at to, independently of the code under test: per CSV table, line
+// name and column; agency and error-queue lines also add up to TOTAL.
+func boardCounts(d fakeprom.Data, from, to time.Time) map[string]map[string]map[string]int {
+	b := map[string]map[string]map[string]int{"agencies": {}, "ota": {}, "error_queue": {}}
+	add := func(table, name, col string, n int) {
+		names := []string{name}
+		if table != "ota" {
+			names = append(names, "TOTAL")
+		}
+		for _, nm := range names {
+			if b[table][nm] == nil {
+				b[table][nm] = map[string]int{}
+			}
+			b[table][nm][col] += n
+		}
+	}
+	for _, c := range d.Counts {
+		if c.At.Before(from) || !c.At.Before(to) {
+			continue
+		}
+		l := c.Labels
+		switch c.Metric {
+		case "kos_agency_calls_total":
+			add("agencies", l["agency"], "calls", 1)
+			if l["result"] != "ok" {
+				add("agencies", l["agency"], "failed_calls", 1)
+			}
+		case "kos_ota_updates_total":
+			add("ota", "", "ota_"+l["result"], 1)
+		case "kos_error_queue_reprocess_attempts_total":
+			add("error_queue", l["reason"], map[string]string{"success": "reprocessed", "failed": "reprocess_failed"}[l["result"]], 1)
+		case "kos_error_queue_given_up_total":
+			add("error_queue", l["reason"], "given_up", 1)
+		}
+	}
+	last := map[string]fakeprom.Level{}
+	for _, l := range d.Levels {
+		k := l.Metric + fmt.Sprint(l.Labels)
+		if !l.At.After(to) && !l.At.Before(last[k].At) {
+			last[k] = l
+		}
+	}
+	for _, l := range last {
+		switch l.Metric {
+		case "kos_ota_updates_pending":
+			add("ota", "", "ota_pending", int(l.Value))
+		case "kos_error_queue_depth":
+			add("error_queue", l.Labels["reason"], "backlog", int(l.Value))
+		}
+	}
+	return b
+}
+
 func parseCSV(t *testing.T, out string) []map[string]string {
 	t.Helper()
 	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
@@ -149,7 +230,7 @@ func TestTableEqualsSimulatedRows(t *testing.T) {
 			base := count(d, span[0].AddDate(0, 0, -1), span[1].AddDate(0, 0, -1))
 			models := 0
 			for _, row := range rows {
-				if row["period"] != period {
+				if row["period"] != period || row["table"] != "results" {
 					continue
 				}
 				if row["status"] != "complete" {
@@ -188,10 +269,54 @@ func TestTableEqualsSimulatedRows(t *testing.T) {
 			}
 		})
 	}
+	t.Run("board", func(t *testing.T) {
+		columns := map[string][]string{
+			"agencies":    {"calls", "failed_calls"},
+			"ota":         {"ota_completed", "ota_failed", "ota_pending"},
+			"error_queue": {"reprocessed", "reprocess_failed", "given_up", "backlog"},
+		}
+		main := map[string]string{"agencies": "calls", "ota": "ota_completed", "error_queue": "reprocessed"}
+		for period, span := range periods {
+			want := boardCounts(d, span[0], span[1])
+			base := boardCounts(d, span[0].AddDate(0, 0, -1), span[1].AddDate(0, 0, -1))
+			seen := map[string]map[string]bool{}
+			for _, row := range rows {
+				tbl := row["table"]
+				if row["period"] != period || tbl == "results" {
+					continue
+				}
+				if row["status"] != "complete" {
+					t.Errorf("%s %s status %q, want complete", period, tbl, row["status"])
+				}
+				if seen[tbl] == nil {
+					seen[tbl] = map[string]bool{}
+				}
+				seen[tbl][row["name"]] = true
+				for _, col := range columns[tbl] {
+					checkInt(t, period+" "+tbl+" "+row["name"]+" "+col, row[col], want[tbl][row["name"]][col])
+				}
+				if tbl != "ota" || row["name"] == "" {
+					checkInt(t, period+" "+tbl+" "+row["name"]+" baseline", row["baseline_"+main[tbl]], base[tbl][row["name"]][main[tbl]])
+				}
+			}
+			for tbl, lines := range want {
+				for name := range lines {
+					if !seen[tbl][name] {
+						t.Errorf("%s %s: no line %q in the CSV", period, tbl, name)
+					}
+				}
+			}
+			for _, name := range []string{"sgi", "kait"} {
+				if !seen["agencies"][name] {
+					t.Errorf("%s: agency %s not shown", period, name)
+				}
+			}
+		}
+	})
 	t.Run("top models are the largest", func(t *testing.T) {
 		var tops []string
 		for _, row := range rows {
-			if row["period"] == "hour" && row["top"] != "0" && row["model"] != "TOTAL" {
+			if row["period"] == "hour" && row["table"] == "results" && row["top"] != "0" && row["model"] != "TOTAL" {
 				tops = append(tops, row["top"]+":"+row["model"])
 			}
 		}
@@ -233,20 +358,20 @@ func TestPartialAndMissingHours(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		outages []fakeprom.Outage
-		status  string
-		text    []string // substrings of the text rendering
+		status  map[string]string // hour status by CSV table; complete when absent
+		text    []string          // substrings of the English text rendering
 		notText []string
 	}{
 		{
 			name:    "collector failing for ten minutes",
 			outages: []fakeprom.Outage{{Collector: "activations", From: at(10, 20), To: at(10, 30), Scraped: true}},
-			status:  "partial",
+			status:  map[string]string{"results": "partial"},
 			text:    []string{"PARTIAL", "collector activations: not exposed 10:20–10:30"},
 		},
 		{
 			name:    "exporter not scraped for a while",
 			outages: []fakeprom.Outage{{Collector: "mnp", From: at(10, 40), To: at(10, 45)}},
-			status:  "partial",
+			status:  map[string]string{"results": "partial"},
 			text:    []string{"PARTIAL", "collector mnp: no data 10:40–10:45"},
 		},
 		{
@@ -255,9 +380,24 @@ func TestPartialAndMissingHours(t *testing.T) {
 				{Collector: "activations", From: at(9, 59), To: at(11, 5)},
 				{Collector: "mnp", From: at(9, 59), To: at(11, 5)},
 			},
-			status:  "missing",
+			status:  map[string]string{"results": "missing"},
 			text:    []string{"MISSING: no data for this period"},
-			notText: []string{"Total"},
+			notText: []string{"Model"}, // no results table; the board's are there
+		},
+		{
+			name:    "agency collector failing: only the agency table is partial",
+			outages: []fakeprom.Outage{{Collector: "agency_calls", From: at(10, 20), To: at(10, 30), Scraped: true}},
+			status:  map[string]string{"agencies": "partial"},
+			text:    []string{"Outside agencies: calls and error rate\n! PARTIAL: a collector was down or stale during this period; figures may be low\n! collector agency_calls: not exposed 10:20–10:30\n"},
+		},
+		{
+			name: "error queue not scraped all hour: its table is missing, the rest complete",
+			outages: []fakeprom.Outage{
+				{Collector: "error_queue", From: at(9, 59), To: at(11, 5)},
+				{Collector: "error_queue_flow", From: at(9, 59), To: at(11, 5)},
+			},
+			status: map[string]string{"error_queue": "missing"},
+			text:   []string{"Error queue reprocessing\n! MISSING: no data for this period\n! collector error_queue: no data 10:00–11:00\n! collector error_queue_flow: no data 10:00–11:00\n\n"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -269,15 +409,19 @@ func TestPartialAndMissingHours(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			for _, row := range parseCSV(t, out) {
-				if row["period"] == "hour" && row["status"] != tc.status {
-					t.Errorf("hour status %q, want %q", row["status"], tc.status)
+				if row["period"] != "hour" {
+					continue
 				}
-				if row["period"] == "hour" && tc.status == "missing" && (row["model"] != "TOTAL" || row["total"] != "") {
+				want := cmp.Or(tc.status[row["table"]], "complete")
+				if row["status"] != want {
+					t.Errorf("hour %s status %q, want %q", row["table"], row["status"], want)
+				}
+				if want == "missing" && (row["name"] != "TOTAL" || row["total"] != "" || row["calls"] != "" || row["reprocessed"] != "") {
 					t.Errorf("missing hour has figures: %v", row)
 				}
 			}
-			_, text, _ := runReport(t, "--prometheus.url", url, "--tz", "Asia/Seoul", "--hour", "10")
-			hour, _, _ := strings.Cut(text, "Today")
+			_, text, _ := runReport(t, "--prometheus.url", url, "--tz", "Asia/Seoul", "--hour", "10", "--lang", "en")
+			hour, _, _ := strings.Cut(text, "Today 00:00–11:00\n")
 			for _, s := range tc.text {
 				if !strings.Contains(hour, s) {
 					t.Errorf("hour section lacks %q:\n%s", s, text)
@@ -299,7 +443,8 @@ func TestBadFlagsAndUnreachablePrometheus(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"unknown format", []string{"--format", "pdf"}, exitUsage, "enum value must be one of text,markdown,csv,html, got 'pdf'"},
+		{"unknown format", []string{"--format", "pdf"}, exitUsage, "enum value must be one of text,markdown,csv,html,json, got 'pdf'"},
+		{"unknown language", []string{"--lang", "jp"}, exitUsage, "enum value must be one of ko,en, got 'jp'"},
 		{"unknown flag", []string{"--hours", "3"}, exitUsage, "unknown long flag '--hours'"},
 		{"bad zone", []string{"--tz", "Mars/Olympus"}, exitUsage, "--tz: unknown time zone Mars/Olympus"},
 		{"every other than 1h", []string{"--every", "30m", "--webhook.url", "http://x"}, exitUsage, "--every 30m0s: only 1h is supported"},
@@ -382,7 +527,7 @@ func TestEveryHourOnceAcrossRestart(t *testing.T) {
 	if got := hook.hours(); !slices.Equal(got, want) {
 		t.Errorf("webhook got hours %v, want %v", got, want)
 	}
-	if !strings.Contains(hook.msgs[1]["text"], "| **Total** |") {
+	if !strings.Contains(hook.msgs[1]["text"], "| **합계** |") || !strings.Contains(hook.msgs[1]["text"], "대외기관 호출·오류율") {
 		t.Errorf("message text is not the Markdown table:\n%s", hook.msgs[1]["text"])
 	}
 }
@@ -401,7 +546,7 @@ func TestEveryHourPrometheusDownIsSentMissing(t *testing.T) {
 		t.Fatalf("webhook got %v, want one missing hour 10", got)
 	}
 	text := hook.msgs[0]["text"]
-	if !strings.Contains(text, "MISSING") || !strings.Contains(text, "127.0.0.1:1") || strings.Contains(text, "| 0 |") {
+	if !strings.Contains(text, "데이터 없음") || !strings.Contains(text, "127.0.0.1:1") || strings.Contains(text, "| 0 |") {
 		t.Errorf("missing hour not marked, or sent as zeros:\n%s", text)
 	}
 }
@@ -492,6 +637,62 @@ func TestWebhookURLFile(t *testing.T) {
 			for _, secret := range []string{"s3cret", "/hooks/abc"} {
 				if strings.Contains(stdout.String()+stderr.String(), secret) {
 					t.Errorf("output shows %q:\n%s%s", secret, stdout.String(), stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// TestBoardZeroCallsAndAbsentSeries: KAIT makes no call at all (no series),
+// SGI never fails (no error or timeout series), nothing reaches OTA or the
+// error queue. Every format shows zeros, an unavailable error rate (never
+// NaN or Inf) and English keys under the Korean default.
+func TestBoardZeroCallsAndAbsentSeries(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, seoul) }
+	d := fakeprom.Data{
+		Collectors:  []string{"activations", "mnp", "agency_calls", "ota", "ota_flow", "error_queue", "error_queue_flow"},
+		Activations: []fakeprom.Activation{{At: at(10, 5), Model: "nova_x", Kind: "new"}},
+		Counts: []fakeprom.Count{
+			fakeprom.Inc(at(10, 10), "agency_calls", "kos_agency_calls_total", "agency", "sgi", "operation", "guarantee_issue", "result", "ok"),
+			fakeprom.Inc(at(10, 20), "agency_calls", "kos_agency_calls_total", "agency", "sgi", "operation", "guarantee_issue", "result", "ok"),
+		},
+	}
+	url := serve(t, d)
+	for _, tc := range []struct {
+		format string
+		want   []string
+	}{
+		{"text", []string{
+			"시간 실적 10:00–11:00 · 대외기관 호출·오류율\n  대외기관      호출  오류  오류율\n  SGI 서울보증     2     0   0.00%\n  KAIT             0     0       —\n",
+			"  USIM OTA     0     0           0\n",
+			"  사유  재처리 성공  재처리 실패  재처리 포기  11:00 잔여\n---------------------------------------------------------\n  합계            0            0            0           0\n",
+		}},
+		{"csv", []string{
+			",agencies,sgi,2,0,0.0000,,,",
+			",agencies,kait,0,0,,,,",
+			",ota,,,,,,,0,0,0,,",
+			",error_queue,TOTAL,,,,,,,,,,0,0,0,0,\n",
+		}},
+		{"json", []string{
+			`"error_ratio": null,` + "\n              \"failed_calls\": 0,\n              \"name\": \"kait\"",
+			`"ota_pending": 0`,
+		}},
+		{"markdown", []string{"| KAIT | 0 | 0 | — |\n"}},
+		{"html", []string{"<tr><td>KAIT</td><td>0</td><td>0</td><td>—</td></tr>"}},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			code, out, stderr := runReport(t, "--prometheus.url", url, "--tz", "Asia/Seoul", "--hour", "10", "--baseline", "none", "--format", tc.format)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			for _, s := range tc.want {
+				if !strings.Contains(out, s) {
+					t.Errorf("lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range []string{"NaN", "Inf"} {
+				if strings.Contains(out, s) {
+					t.Errorf("has %q:\n%s", s, out)
 				}
 			}
 		})
