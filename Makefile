@@ -23,7 +23,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config rules-test bench e2e fuzz-short clean release-bins image image-test dist dist-test helm-test helm-sync
+.PHONY: all build run test test-go vet check-config rules-test bundle bench e2e fuzz-short clean release-bins image image-test dist dist-test helm-test helm-sync
 
 all: build
 
@@ -96,10 +96,18 @@ test-go:
 
 # Alerting bundle (rules/, docs/runbooks.md): promtool and amtool are pinned
 # in tools/promtool/go.mod and built by the Go toolchain (slow the first
-# time, cached after).
+# time, cached after). The Go tests also render the bundle with another job
+# (make bundle's generator) and run promtool's unit tests on that copy.
 TOOLS_MOD := tools/promtool/go.mod
 PROMTOOL  := $(GO) tool -modfile=$(TOOLS_MOD) promtool
 AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
+
+# Renders rules/*.yaml, rules/tests/ (from rules/src) and dashboards/*.json
+# with the names in bundle.yaml (job, runbook address, time zone).
+bundle:
+	@echo "bundle: rendering rules/ and dashboards/ with bundle.yaml, then the Helm chart's copies (a few seconds)"
+	$(GO) run ./dashboards/gen
+	cd tools/helmcheck && $(GO) run ./sync
 
 rules-test:
 	@echo "rules-test: go tool builds promtool and amtool ($(TOOLS_MOD)) first: about 10 min on 2 cores on a fresh machine, seconds once cached"
@@ -115,8 +123,9 @@ image-test:
 # Helm chart (deploy/helm/kos-exporter): linted and rendered by Helm's own
 # code, every object decoded strictly into its Kubernetes and
 # prometheus-operator type (tools/helmcheck, its own go.mod). The chart's
-# files/ are copies of collectors.yaml, rules/*.yaml and dashboards/*.json:
-# `make helm-sync` rewrites them, helm-test fails when they differ.
+# files/ are copies of bundle.yaml, collectors.yaml, rules/*.yaml and
+# dashboards/*.json: `make helm-sync` (and `make bundle`) rewrites them,
+# helm-test fails when they differ.
 helm-test:
 	@echo "helm-test: builds Helm's engine and linter, client-go and the Kubernetes and prometheus-operator API types (tools/helmcheck): 4-6 min on 2 cores the first time, about 15 s once cached"
 	cd tools/helmcheck && $(GO) vet ./... && $(GO) test -count=1 ./...

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"gopkg.in/yaml.v3"
 )
 
 var (
@@ -139,11 +140,17 @@ func (s *stack) await(ctx context.Context, t *testing.T, x expect, since time.Ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	runbooks, err := os.ReadFile(filepath.Join(s.e.root, "rules", "runbooks.url"))
-	if err != nil {
-		t.Fatal(err)
+	var names struct {
+		RunbookURLBase string `yaml:"runbook_url_base"`
 	}
-	want := strings.TrimSpace(string(runbooks)) + "#" + strings.ToLower(x.alert)
+	b, err := os.ReadFile(filepath.Join(s.e.root, "bundle.yaml"))
+	if err == nil {
+		err = yaml.Unmarshal(b, &names)
+	}
+	if err != nil || names.RunbookURLBase == "" {
+		t.Fatalf("bundle.yaml: runbook_url_base %q (%v)", names.RunbookURLBase, err)
+	}
+	want := names.RunbookURLBase + "#" + strings.ToLower(x.alert)
 	for _, n := range got {
 		for _, a := range n.Alerts {
 			if a.Labels["alertname"] == x.alert && a.Annotations["runbook_url"] != want {

@@ -35,7 +35,7 @@ func newBoard(in *inputs, s boardSpec) *board {
 		Editable:      false,
 		GraphTooltip:  1,
 		Style:         "dark",
-		Timezone:      "browser",
+		Timezone:      in.timezone,
 		Refresh:       s.refresh,
 		Time:          timeRange{From: s.from, To: s.to},
 		SchemaVersion: schemaVersion,

@@ -1,9 +1,8 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,15 +10,16 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// inputs is what the dashboards take from the alerting bundle: the alert
-// names and the runbooks' address (runbook links) and the threshold
+// inputs is what the dashboards take from the rendered alerting bundle:
+// the alert names and the runbooks' address (runbook links), the threshold
 // constants (panel colours), so the wall turns red exactly where an alert
-// would fire.
+// would fire, and the time zone they show.
 type inputs struct {
 	alerts     map[string]bool
 	alertNames []string // in file order
 	thresholds map[string]float64
 	runbooks   string // address of docs/runbooks.md; an alert's section is #<lower-case name>
+	timezone   string
 }
 
 type ruleFile struct {
@@ -34,27 +34,24 @@ type ruleFile struct {
 
 var constant = regexp.MustCompile(`^vector\(([-+0-9.eE]+)\)$`)
 
-func readRuleFile(path string) (ruleFile, error) {
+// parseRuleFile parses the rendered rule file name of rules.
+func parseRuleFile(rules map[string][]byte, name string) (ruleFile, error) {
 	var rf ruleFile
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return rf, fmt.Errorf("read rules: %w", err)
+	b, ok := rules[name]
+	if !ok {
+		return rf, fmt.Errorf("no rules/%s rendered", name)
 	}
 	if err := yaml.Unmarshal(b, &rf); err != nil {
-		return rf, fmt.Errorf("parse %s: %w", path, err)
+		return rf, fmt.Errorf("parse rules/%s: %w", name, err)
 	}
 	return rf, nil
 }
 
-// loadInputs reads alerts.yaml, thresholds.yaml and runbooks.url in rules.
-func loadInputs(rules string) (*inputs, error) {
-	in := &inputs{alerts: map[string]bool{}, thresholds: map[string]float64{}}
-	runbooks, err := readRunbooksURL(filepath.Join(rules, "runbooks.url"))
-	if err != nil {
-		return nil, err
-	}
-	in.runbooks = runbooks
-	alerts, err := readRuleFile(filepath.Join(rules, "alerts.yaml"))
+// newInputs reads alerts.yaml and thresholds.yaml of the rendered rules
+// and the names the dashboards show.
+func newInputs(rules map[string][]byte, n names) (*inputs, error) {
+	in := &inputs{alerts: map[string]bool{}, thresholds: map[string]float64{}, runbooks: n.RunbookURLBase, timezone: n.DashboardTimezone}
+	alerts, err := parseRuleFile(rules, "alerts.yaml")
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +63,7 @@ func loadInputs(rules string) (*inputs, error) {
 			}
 		}
 	}
-	th, err := readRuleFile(filepath.Join(rules, "thresholds.yaml"))
+	th, err := parseRuleFile(rules, "thresholds.yaml")
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +81,7 @@ func loadInputs(rules string) (*inputs, error) {
 		}
 	}
 	if len(in.alerts) == 0 || len(in.thresholds) == 0 {
-		return nil, fmt.Errorf("rules in %s: no alerts or no thresholds", rules)
+		return nil, errors.New("rules: no alerts or no thresholds")
 	}
 	return in, nil
 }
@@ -100,18 +97,4 @@ func parseConstant(expr string) (float64, error) {
 		return 0, fmt.Errorf("%q: %w", expr, err)
 	}
 	return v, nil
-}
-
-// readRunbooksURL reads the one place that says where docs/runbooks.md is
-// published: every alert's runbook_url is it + "#" + the lower-case name.
-func readRunbooksURL(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("read runbooks address: %w", err)
-	}
-	s := strings.TrimSpace(string(b))
-	if !strings.HasPrefix(s, "https://") || len(s) == len("https://") || strings.ContainsAny(s, " \t\n#") {
-		return "", fmt.Errorf("%s: %q is not one https URL without a fragment", path, s)
-	}
-	return s, nil
 }

@@ -1,10 +1,11 @@
-// Command gen writes the KOS Grafana dashboards (dashboards/*.json) from
-// their Go definitions and the alerting bundle (rules/alerts.yaml for
-// runbook links, rules/runbooks.url for their address, rules/thresholds.yaml
-// for panel colours). The JSON files are its build output and are
-// committed; a test fails when they are stale.
+// Command gen writes the KOS monitoring bundle with the site's names from
+// bundle.yaml (job, runbook address, dashboard time zone): rules/*.yaml and
+// rules/tests/*.test.yaml from their templates in rules/src, and the Grafana
+// dashboards (dashboards/*.json) from their Go definitions and the rendered
+// alerts and thresholds. Its output is committed, rendered with the shipped
+// bundle.yaml; a test fails when it is stale.
 //
-//	go run ./dashboards/gen            # from the repository root
+//	make bundle            # go run ./dashboards/gen, from the repository root
 package main
 
 import (
@@ -33,14 +34,18 @@ var boards = []struct {
 	{"results.json", resultsTable},
 }
 
-// render builds every dashboard from the bundle in rules and returns file
-// name → JSON.
-func render(rules string) (map[string][]byte, error) {
-	in, err := loadInputs(rules)
+// render builds the bundle with the names in config from the rule
+// templates in src and returns path (slash-separated, under the output
+// directory) → content.
+func render(config, src string) (map[string][]byte, error) {
+	rules, in, err := load(config, src)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]byte{}
+	for name, b := range rules {
+		out["rules/"+name] = b
+	}
 	for _, bd := range boards {
 		d, err := bd.build(in)
 		if err != nil {
@@ -53,9 +58,27 @@ func render(rules string) (map[string][]byte, error) {
 		if err := enc.Encode(d); err != nil {
 			return nil, fmt.Errorf("encode %s: %w", bd.file, err)
 		}
-		out[bd.file] = buf.Bytes()
+		out["dashboards/"+bd.file] = buf.Bytes()
 	}
 	return out, nil
+}
+
+// load renders the rules with the names in config and reads from them
+// what the dashboards need.
+func load(config, src string) (map[string][]byte, *inputs, error) {
+	n, err := loadNames(config)
+	if err != nil {
+		return nil, nil, err
+	}
+	rules, err := renderRules(src, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := newInputs(rules, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rules, in, nil
 }
 
 func main() {
@@ -64,27 +87,32 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	app := cli.New("gen", "Writes the KOS Grafana dashboards from their Go definitions and the alerting bundle.", stdout, stderr)
+	app := cli.New("gen", "Writes the KOS alerting rules and Grafana dashboards with the names in bundle.yaml.", stdout, stderr)
 	var (
-		rules  = app.Flag("rules.dir", "Directory of the alerting bundle (alerts.yaml, thresholds.yaml, runbooks.url).").Default("rules").String()
-		output = app.Flag("output.dir", "Directory the dashboards are written to.").Default("dashboards").String()
+		config = app.Flag("config.file", "The bundle's names: job, runbook_url_base, dashboard_timezone.").Default("bundle.yaml").String()
+		src    = app.Flag("source.dir", "Templates of rules/*.yaml and rules/tests/*.test.yaml.").Default(filepath.Join("rules", "src")).String()
+		output = app.Flag("output.dir", "Directory rules/ and dashboards/ are written under.").Default(".").String()
 	)
 	if code, done := app.Parse(args); done {
 		return code
 	}
 	logger := app.Logger()
-	files, err := render(*rules)
+	files, err := render(*config, *src)
 	if err != nil {
-		logger.Error("render dashboards", "err", err)
+		logger.Error("render bundle", "err", err)
 		return 1
 	}
 	for name, b := range files {
-		path := filepath.Join(*output, name)
+		path := filepath.Join(*output, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			logger.Error("create directory", "path", filepath.Dir(path), "err", err)
+			return 1
+		}
 		if err := os.WriteFile(path, b, 0o644); err != nil {
-			logger.Error("write dashboard", "path", path, "err", err)
+			logger.Error("write bundle file", "path", path, "err", err)
 			return 1
 		}
 	}
-	logger.Info("dashboards written", "count", len(files), "dir", *output)
+	logger.Info("bundle written", "files", len(files), "dir", *output, "config", *config)
 	return 0
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,33 +12,64 @@ import (
 
 const repo = "../.."
 
-// TestCommittedJSONIsCurrent fails when dashboards/*.json differ from what
-// the generator writes now (a changed definition, alert or threshold), or
-// when a JSON file there is not generated.
-func TestCommittedJSONIsCurrent(t *testing.T) {
-	files, err := render(filepath.Join(repo, "rules"))
+// shipped renders the bundle as the repository ships it.
+func shipped(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := render(filepath.Join(repo, "bundle.yaml"), filepath.Join(repo, "rules", "src"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return files
+}
+
+// TestCommittedFilesAreCurrent fails when rules/*.yaml, rules/tests/ or
+// dashboards/*.json differ from what the generator writes now (a changed
+// template, definition, alert, threshold or name), or when such a file is
+// not generated.
+func TestCommittedFilesAreCurrent(t *testing.T) {
+	files := shipped(t)
 	for name, want := range files {
 		t.Run(name, func(t *testing.T) {
-			got, err := os.ReadFile(filepath.Join(repo, "dashboards", name))
+			got, err := os.ReadFile(filepath.Join(repo, filepath.FromSlash(name)))
 			if err != nil {
-				t.Fatalf("%v; run: go run ./dashboards/gen", err)
+				t.Fatalf("%v; run: make bundle", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("dashboards/%s is out of date; run: go run ./dashboards/gen", name)
+				t.Errorf("%s is out of date; run: make bundle", name)
 			}
 		})
 	}
-	committed, err := filepath.Glob(filepath.Join(repo, "dashboards", "*.json"))
+	for _, pattern := range []string{"dashboards/*.json", "rules/*.yaml", "rules/tests/*.test.yaml"} {
+		committed, err := filepath.Glob(filepath.Join(repo, filepath.FromSlash(pattern)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range committed {
+			rel, err := filepath.Rel(repo, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := files[filepath.ToSlash(rel)]; !ok {
+				t.Errorf("%s is not generated; delete it, or add its template or dashboard", rel)
+			}
+		}
+	}
+}
+
+// TestShippedNames: the shipped files keep job="kos_exporter" (the Helm
+// chart replaces exactly that string with its Service's name) and the
+// runbooks on GitHub, and leave the time zone to the browser.
+func TestShippedNames(t *testing.T) {
+	n, err := loadNames(filepath.Join(repo, "bundle.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range committed {
-		if _, ok := files[filepath.Base(p)]; !ok {
-			t.Errorf("%s is not generated; delete it or add it to boards", p)
-		}
+	want := names{Job: "kos_exporter", RunbookURLBase: "https://github.com/kos-ops/kos_exporter/blob/main/docs/runbooks.md", DashboardTimezone: "browser"}
+	if n != want {
+		t.Errorf("bundle.yaml = %+v, want %+v", n, want)
+	}
+	if alerts := shipped(t)["rules/alerts.yaml"]; !bytes.Contains(alerts, []byte(`up{job="kos_exporter"}`)) {
+		t.Error(`rules/alerts.yaml does not select up{job="kos_exporter"}`)
 	}
 }
 
@@ -110,14 +142,11 @@ func TestLayout(t *testing.T) {
 	}
 }
 
-// TestRun: the command writes what render gives into --output.dir, and
+// TestRun: the command writes what render gives under --output.dir, and
 // takes the flags every kos command takes.
 func TestRun(t *testing.T) {
-	want, err := render(filepath.Join(repo, "rules"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules := filepath.Join(repo, "rules")
+	want := shipped(t)
+	config, src := filepath.Join(repo, "bundle.yaml"), filepath.Join(repo, "rules", "src")
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -125,11 +154,12 @@ func TestRun(t *testing.T) {
 		output string // in stdout or stderr
 		writes bool
 	}{
-		{"writes the dashboards", []string{"--rules.dir", rules, "--log.level", "warn"}, 0, "", true},
-		{"help", []string{"--help"}, 0, "--output.dir", false},
+		{"writes the bundle", []string{"--config.file", config, "--source.dir", src, "--log.level", "warn"}, 0, "", true},
+		{"help", []string{"--help"}, 0, "--config.file", false},
 		{"version", []string{"--version"}, 0, "gen, version", false},
-		{"old flag", []string{"--repo", "."}, 2, "unknown long flag '--repo'", false},
-		{"no rules there", []string{"--rules.dir", t.TempDir()}, 1, "render dashboards", false},
+		{"old flag", []string{"--rules.dir", "rules"}, 2, "unknown long flag '--rules.dir'", false},
+		{"no templates there", []string{"--config.file", config, "--source.dir", t.TempDir()}, 1, "no rule templates", false},
+		{"no names", []string{"--config.file", filepath.Join(t.TempDir(), "bundle.yaml"), "--source.dir", src}, 1, "read bundle names", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := t.TempDir()
@@ -138,7 +168,16 @@ func TestRun(t *testing.T) {
 			if all := stdout.String() + stderr.String(); code != tc.code || !strings.Contains(all, tc.output) {
 				t.Fatalf("exit %d, output %q; want %d and %q", code, all, tc.code, tc.output)
 			}
-			written, _ := filepath.Glob(filepath.Join(out, "*.json"))
+			var written []string
+			err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					written = append(written, path)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !tc.writes {
 				if len(written) > 0 {
 					t.Errorf("wrote %v", written)
@@ -149,7 +188,7 @@ func TestRun(t *testing.T) {
 				t.Errorf("wrote %d files, want %d", len(written), len(want))
 			}
 			for name, b := range want {
-				got, err := os.ReadFile(filepath.Join(out, name))
+				got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
 				if err != nil || !bytes.Equal(got, b) {
 					t.Errorf("%s: not what render gives (%v)", name, err)
 				}
@@ -158,30 +197,79 @@ func TestRun(t *testing.T) {
 	}
 }
 
-func TestReadRunbooksURL(t *testing.T) {
-	const base = "https://example.org/kos/docs/runbooks.md"
+// TestRenderNames renders with other names: every job selector, runbook
+// link and dashboard carries them, and nothing is left of the defaults.
+func TestRenderNames(t *testing.T) {
+	config := filepath.Join(t.TempDir(), "bundle.yaml")
+	const base = "http://wiki.example.internal/kos/runbooks?page=1"
+	writeFile(t, config, "job: monitoring/kos-exporter\nrunbook_url_base: "+base+"\ndashboard_timezone: Asia/Seoul\n")
+	files, err := render(config, filepath.Join(repo, "rules", "src"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(shipped(t)) {
+		t.Errorf("%d files, want as many as shipped (%d)", len(files), len(shipped(t)))
+	}
+	for name, b := range files {
+		s := string(b)
+		for _, old := range []string{`job="kos_exporter"`, "job: kos_exporter", "github.com", `"timezone": "browser"`, "[[", "]]"} {
+			if strings.Contains(s, old) {
+				t.Errorf("%s still holds %s", name, old)
+			}
+		}
+	}
+	for name, want := range map[string][]string{
+		"rules/alerts.yaml":              {`up{job="monitoring/kos-exporter"} == 0`, "runbook_url: " + base + "#kosexporterdown"},
+		"rules/tests/exporter.test.yaml": {"job: monitoring/kos-exporter", "in job monitoring/kos-exporter:"},
+		"dashboards/warroom.json":        {`"timezone": "Asia/Seoul"`, `"url": "` + base + `"`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(string(files[name]), w) {
+				t.Errorf("%s lacks %s", name, w)
+			}
+		}
+	}
+}
+
+func TestLoadNames(t *testing.T) {
+	const good = "job: kos_exporter\nrunbook_url_base: https://example.org/runbooks.md\ndashboard_timezone: browser\n"
 	for _, tc := range []struct {
-		name, content, want string
+		name, content, wantErr string
 	}{
-		{"one line", base + "\n", base},
-		{"no newline", base, base},
-		{"plain http", "http://example.org/runbooks.md\n", ""},
-		{"fragment", base + "#\n", ""},
-		{"two lines", base + "\n" + base + "\n", ""},
-		{"empty", "", ""},
+		{"shipped form", good, ""},
+		{"Kubernetes names", "job: monitoring/kos-exporter\nrunbook_url_base: http://wiki.internal:8080/kos/runbooks\ndashboard_timezone: Asia/Seoul\n", ""},
+		{"utc", strings.Replace(good, "browser", "utc", 1), ""},
+		{"empty", "", "EOF"},
+		{"unknown field", good + "timezone: utc\n", "field timezone not found"},
+		{"all missing", "job: ''\n", "job is missing\nrunbook_url_base is missing\ndashboard_timezone is missing"},
+		{"job with a quote", strings.Replace(good, "kos_exporter", `'kos"x'`, 1), "job \"kos\\\"x\""},
+		{"job with a space", strings.Replace(good, "kos_exporter", "'kos x'", 1), `job "kos x"`},
+		{"job read as a boolean", strings.Replace(good, "kos_exporter", "'yes'", 1), `job "yes"`},
+		{"job read as a number", strings.Replace(good, "kos_exporter", "'1e3'", 1), `job "1e3"`},
+		{"runbook fragment", strings.Replace(good, "runbooks.md", "runbooks.md#top", 1), "runbook_url_base"},
+		{"runbook relative", strings.Replace(good, "https://example.org/", "", 1), "runbook_url_base"},
+		{"runbook ftp", strings.Replace(good, "https://", "ftp://", 1), "runbook_url_base"},
+		{"runbook Prometheus template", strings.Replace(good, "runbooks.md", "{{ $labels.job }}", 1), "runbook_url_base"},
+		{"unknown time zone", strings.Replace(good, "browser", "Mars/Olympus", 1), `dashboard_timezone "Mars/Olympus"`},
+		{"Local", strings.Replace(good, "browser", "Local", 1), `dashboard_timezone "Local"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "runbooks.url")
-			if err := os.WriteFile(path, []byte(tc.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			got, err := readRunbooksURL(path)
-			if got != tc.want || (err == nil) != (tc.want != "") {
-				t.Errorf("readRunbooksURL(%q) = %q, %v; want %q", tc.content, got, err, tc.want)
+			path := filepath.Join(t.TempDir(), "bundle.yaml")
+			writeFile(t, path, tc.content)
+			_, err := loadNames(path)
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("loadNames(%q) error %v, want %q", tc.content, err, tc.wantErr)
 			}
 		})
 	}
-	if _, err := readRunbooksURL(filepath.Join(t.TempDir(), "absent")); err == nil {
+	if _, err := loadNames(filepath.Join(t.TempDir(), "absent")); err == nil {
 		t.Error("a missing file must fail")
+	}
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

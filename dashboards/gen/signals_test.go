@@ -11,12 +11,8 @@ import (
 // TestSignalsAreDistinctAndShown: each entry of the signal table is its own
 // query, and every entry is on some dashboard (no dead entries).
 func TestSignalsAreDistinctAndShown(t *testing.T) {
-	files, err := render(repo + "/rules")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var all strings.Builder
-	for _, b := range files {
+	for _, b := range shipped(t) {
 		all.Write(b)
 	}
 	v := reflect.ValueOf(warRoomSignals())
@@ -38,7 +34,7 @@ func TestSignalsAreDistinctAndShown(t *testing.T) {
 // TestSameQuerySameLook: wherever the wall and the drill-downs show the same
 // query, the panels agree on unit and colours.
 func TestSameQuerySameLook(t *testing.T) {
-	in, err := loadInputs(repo + "/rules")
+	_, in, err := load(repo+"/bundle.yaml", repo+"/rules/src")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,10 @@ func layout() []entry {
 		{src: "NOTICE", archive: "NOTICE", pkg: docDir + "/NOTICE"},
 		{src: "README.md", archive: "README.md", pkg: docDir + "/README.md"},
 		{src: "CHANGELOG.md", archive: "CHANGELOG.md", pkg: docDir + "/CHANGELOG.md"},
-		{src: "rules", archive: "rules"},
+		// Not rules/src: the generator that renders it is not in the release.
+		{src: "rules/*.yaml", archive: "rules"},
+		{src: "rules/tests", archive: "rules/tests"},
+		{src: "rules/templates", archive: "rules/templates"},
 		{src: "dashboards/*.json", archive: "dashboards"},
 		{src: "dashboards/provisioning", archive: "dashboards/provisioning"},
 		{src: "examples", archive: "examples"},

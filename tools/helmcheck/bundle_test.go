@@ -20,8 +20,15 @@ import (
 // rules/*.yaml, with the job selector rewritten to the job Prometheus
 // uses.
 func TestPrometheusRule(t *testing.T) {
+	var bundle struct {
+		Job string `json:"job"`
+	}
+	if err := yaml.Unmarshal(readRepoFile(t, "bundle.yaml"), &bundle); err != nil || bundle.Job == "" {
+		t.Fatalf("bundle.yaml: job %q, %v", bundle.Job, err)
+	}
+	shippedSelector := `job="` + bundle.Job + `"`
 	// A selector on the shipped job name, however spaced: none may remain.
-	exporterJobSelector := regexp.MustCompile(`job\s*(=|=~|!=|!~)\s*"kos_exporter"`)
+	exporterJobSelector := regexp.MustCompile(`job\s*(=|=~|!=|!~)\s*"` + regexp.QuoteMeta(bundle.Job) + `"`)
 	tests := []struct {
 		name, release, values string
 		service, job          string
@@ -44,13 +51,13 @@ func TestPrometheusRule(t *testing.T) {
 				text := string(readRepoFile(t, src))
 				selecting += len(exporterJobSelector.FindAllString(text, -1))
 				var file monitoringv1.PrometheusRuleSpec
-				if err := yaml.UnmarshalStrict([]byte(strings.ReplaceAll(text, `job="kos_exporter"`, jobSelector)), &file); err != nil {
+				if err := yaml.UnmarshalStrict([]byte(strings.ReplaceAll(text, shippedSelector, jobSelector)), &file); err != nil {
 					t.Fatalf("%s as prometheus-operator rule groups: %v", src, err)
 				}
 				want = append(want, file.Groups...)
 			}
 			if selecting == 0 {
-				t.Fatal(`rules/*.yaml select job="kos_exporter" nowhere: this test checks nothing`)
+				t.Fatalf("rules/*.yaml select %s nowhere: this test checks nothing", shippedSelector)
 			}
 			if diff := groupsDiff(pr.Spec.Groups, want); diff != "" {
 				t.Errorf("groups differ from rules/*.yaml with %s: %s", jobSelector, diff)

@@ -87,7 +87,32 @@ licence, which is in the module's source at the version named. Written by
 		}
 		fmt.Fprintf(&b, "%s %s (%s)\n", m.path, m.version, lic)
 	}
+	roots, err := imageRootsVersion()
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(&b, `
+The container image (make image) also holds /etc/ssl/certs/ca-certificates.crt,
+Mozilla's root certificates as published by the Go team in
+%s %s (MPL-2.0).
+`, rootsModule, roots)
 	return b.String(), nil
+}
+
+const rootsModule = "golang.org/x/crypto/x509roots/fallback"
+
+// imageRootsVersion is the version of rootsModule that tools/image pins.
+func imageRootsVersion() (string, error) {
+	data, err := os.ReadFile(filepath.Join("tools", "image", "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == rootsModule {
+			return f[1], nil
+		}
+	}
+	return "", fmt.Errorf("tools/image/go.mod does not require %s", rootsModule)
 }
 
 var licenceFile = regexp.MustCompile(`(?i)^(licen[cs]e|copying)(\.(txt|md))?$`)

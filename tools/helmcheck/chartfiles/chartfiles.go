@@ -1,6 +1,7 @@
 // Package chartfiles keeps the Helm chart's copies of the bundle equal to
 // their sources. Helm reads only files inside the chart directory, so the
-// chart carries rules/*.yaml, dashboards/*.json and collectors.yaml under
+// chart carries rules/*.yaml, dashboards/*.json, collectors.yaml and
+// bundle.yaml under
 // files/; they are written by Sync, never by hand, and Check tells when
 // they have drifted.
 package chartfiles
@@ -35,7 +36,8 @@ type Copy struct {
 // keeps its relative path under files/.
 func Plan(repo string) ([]Copy, error) {
 	var plan []Copy
-	for _, pattern := range []string{"collectors.yaml", "rules/*.yaml", "dashboards/*.json"} {
+	// bundle.yaml names the job the rules select, which the chart rewrites.
+	for _, pattern := range []string{"bundle.yaml", "collectors.yaml", "rules/*.yaml", "dashboards/*.json"} {
 		matches, err := filepath.Glob(filepath.Join(repo, pattern))
 		if err != nil {
 			return nil, fmt.Errorf("glob %s: %w", pattern, err)

@@ -44,6 +44,7 @@ func fakeRepo(t *testing.T, files map[string]string) string {
 
 func TestCheckAndSync(t *testing.T) {
 	sources := map[string]string{
+		"bundle.yaml":          "job: kos_exporter\n",
 		"collectors.yaml":      "global: {}\n",
 		"rules/alerts.yaml":    "groups: []\n",
 		"dashboards/wall.json": "{}\n",
@@ -58,6 +59,7 @@ func TestCheckAndSync(t *testing.T) {
 		{
 			name: "current",
 			chart: map[string]string{
+				files + "bundle.yaml":          "job: kos_exporter\n",
 				files + "collectors.yaml":      "global: {}\n",
 				files + "rules/alerts.yaml":    "groups: []\n",
 				files + "dashboards/wall.json": "{}\n",
@@ -66,6 +68,7 @@ func TestCheckAndSync(t *testing.T) {
 		{
 			name: "missing, differing and stray copies",
 			chart: map[string]string{
+				files + "bundle.yaml":         "job: kos_exporter\n",
 				files + "collectors.yaml":     "global: {}\n",
 				files + "rules/alerts.yaml":   "groups: [edited]\n",
 				files + "rules/old.yaml":      "groups: []\n",
@@ -86,11 +89,12 @@ func TestCheckAndSync(t *testing.T) {
 			name:  "no copies yet",
 			chart: map[string]string{},
 			wantCheck: []string{
+				ChartDir + "/files/bundle.yaml is missing (copy of bundle.yaml)",
 				ChartDir + "/files/collectors.yaml is missing (copy of collectors.yaml)",
 				ChartDir + "/files/dashboards/wall.json is missing (copy of dashboards/wall.json)",
 				ChartDir + "/files/rules/alerts.yaml is missing (copy of rules/alerts.yaml)",
 			},
-			wantSync: []string{"files/collectors.yaml", "files/dashboards/wall.json", "files/rules/alerts.yaml"},
+			wantSync: []string{"files/bundle.yaml", "files/collectors.yaml", "files/dashboards/wall.json", "files/rules/alerts.yaml"},
 		},
 	}
 	for _, tt := range tests {
@@ -134,8 +138,9 @@ func TestPlanErrors(t *testing.T) {
 		files   map[string]string
 		wantErr string
 	}{
-		{"no rules", map[string]string{"collectors.yaml": "", "dashboards/a.json": "{}"}, "no file matches rules/*.yaml"},
-		{"no collectors", map[string]string{"rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches collectors.yaml"},
+		{"no rules", map[string]string{"bundle.yaml": "", "collectors.yaml": "", "dashboards/a.json": "{}"}, "no file matches rules/*.yaml"},
+		{"no collectors", map[string]string{"bundle.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches collectors.yaml"},
+		{"no bundle.yaml", map[string]string{"collectors.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches bundle.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,21 +21,41 @@ const repo = "../../.."
 // ruleFiles are the rule files Prometheus loads, in load order.
 var ruleFiles = []string{"thresholds.yaml", "recording.yaml", "alerts.yaml"}
 
-// runbooksURL is where docs/runbooks.md is published, from the one file
-// that says it (the dashboards generator reads it too); an alert's runbook
-// is its section #<lower-case name>.
+// bundleNames are the names of bundle.yaml (the one place they are set,
+// read by the generator dashboards/gen) that the checks need.
+type bundleNames struct {
+	Job            string `yaml:"job"`
+	RunbookURLBase string `yaml:"runbook_url_base"`
+}
+
+func loadBundleNames(t *testing.T) bundleNames {
+	t.Helper()
+	var n bundleNames
+	if err := yaml.Unmarshal(readFile(t, "bundle.yaml"), &n); err != nil {
+		t.Fatalf("bundle.yaml: %v", err)
+	}
+	return n
+}
+
+// runbooksURL is where docs/runbooks.md is published; an alert's runbook is
+// its section #<lower-case name>.
 func runbooksURL(t *testing.T) string {
 	t.Helper()
-	return strings.TrimSpace(string(readFile(t, "rules/runbooks.url")))
+	return loadBundleNames(t).RunbookURLBase
 }
 
 // loadRules parses every rule file with Prometheus' own loader, which also
-// checks each expression and template.
+// checks each expression and template; loadRulesFrom those in dir.
 func loadRules(t *testing.T) []rulefmt.Rule {
+	t.Helper()
+	return loadRulesFrom(t, filepath.Join(repo, "rules"))
+}
+
+func loadRulesFrom(t *testing.T, dir string) []rulefmt.Rule {
 	t.Helper()
 	var rules []rulefmt.Rule
 	for _, f := range ruleFiles {
-		groups, errs := rulefmt.ParseFile(filepath.Join(repo, "rules", f), false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
+		groups, errs := rulefmt.ParseFile(filepath.Join(dir, f), false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
 		for _, err := range errs {
 			t.Errorf("%s: %v", f, err)
 		}

@@ -15,9 +15,6 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// exporterJob is the job the shipped rules select.
-const exporterJob = "kos_exporter"
-
 // collectorsInterval is collectors.yaml's default collector interval.
 func collectorsInterval(t *testing.T) model.Duration {
 	t.Helper()
@@ -67,9 +64,10 @@ func TestExamplePrometheusConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	i := slices.IndexFunc(scs, func(sc *config.ScrapeConfig) bool { return sc.JobName == exporterJob })
+	job := loadBundleNames(t).Job
+	i := slices.IndexFunc(scs, func(sc *config.ScrapeConfig) bool { return sc.JobName == job })
 	if i < 0 {
-		t.Fatalf("no scrape config for job %q, the job the rules select", exporterJob)
+		t.Fatalf("no scrape config for job %q, the job the rules select (bundle.yaml)", job)
 	}
 	sc := scs[i]
 	// The exporter serves a snapshot refreshed every collector interval:

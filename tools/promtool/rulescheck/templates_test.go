@@ -86,7 +86,7 @@ func sampleAlert(t *testing.T, name, instance string, resolved bool) *alert.Aler
 			continue
 		}
 		a := model.Alert{
-			Labels:      alertLabels(t, name, model.LabelSet{"instance": model.LabelValue(instance), "job": exporterJob}),
+			Labels:      alertLabels(t, name, model.LabelSet{"instance": model.LabelValue(instance), "job": model.LabelValue(loadBundleNames(t).Job)}),
 			Annotations: model.LabelSet{},
 			StartsAt:    time.Now().Add(-time.Hour),
 		}
