@@ -17,7 +17,7 @@ import (
 func TestHandler(t *testing.T) {
 	db := mysqltest.New(t).OpenInterpolated(t)
 	now := time.Date(2026, 9, 20, 8, 0, 0, 0, time.UTC)
-	sim, err := launchsim.New(context.Background(), db, launchsim.Options{Now: func() time.Time { return now }, Schema: schema.PrimaryKeysOnly})
+	sim, err := launchsim.New(context.Background(), db, launchsim.Options{Now: func() time.Time { return now }, Schema: schema.InProcess})
 	if err != nil {
 		t.Fatal(err)
 	}
