@@ -138,11 +138,11 @@ func window(d time.Duration) (start, end time.Time) {
 	return end.Add(-d), end
 }
 
-func newRun(t *testing.T, db *sql.DB, seed uint64, start time.Time, schedule ...launchsim.Action) *run {
+func newRun(t *testing.T, db *sql.DB, seed uint64, start time.Time, retention time.Duration, schedule ...launchsim.Action) *run {
 	t.Helper()
 	c := &clock{now: start}
 	sim, err := launchsim.New(context.Background(), db, launchsim.Options{
-		Seed: seed, Plan: testPlan(), Now: c.Now, Schedule: schedule, Schema: schema.InProcess,
+		Seed: seed, Plan: testPlan(), Now: c.Now, Retention: retention, Schedule: schedule, Schema: schema.InProcess,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,9 +1,11 @@
 package launchsim
 
 import (
+	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"regexp"
@@ -70,11 +72,20 @@ func LoadPlan(path string) (LaunchPlan, error) {
 // Unknown keys and values of the wrong type stop the decoding at the first.
 func ParsePlan(data []byte, file string) (LaunchPlan, error) {
 	var f planFile
-	if err := yaml.Unmarshal(data, &f); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	switch err := dec.Decode(&f); {
+	case errors.Is(err, io.EOF):
+		return LaunchPlan{}, fmt.Errorf("%s: empty launch plan", file)
+	case err != nil:
 		return LaunchPlan{}, positioned(file, err)
 	}
-	if f.line == 0 {
-		return LaunchPlan{}, fmt.Errorf("%s: empty launch plan", file)
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return LaunchPlan{}, positioned(file, err)
+	default:
+		return LaunchPlan{}, fmt.Errorf("%s:%d: a second YAML document; a plan is one", file, next.Line)
 	}
 	v := &validator{file: file}
 	p := v.plan(&f)
@@ -266,8 +277,8 @@ func (a *at[T]) UnmarshalYAML(n *yaml.Node) error {
 // mixFile is a mapping of names to shares, in file order (draws depend on
 // the order).
 type mixFile struct {
+	names  []at[string]
 	shares []at[float64]
-	names  []string
 	line   int
 }
 
@@ -281,7 +292,7 @@ func (m *mixFile) UnmarshalYAML(n *yaml.Node) error {
 		if err := n.Content[i+1].Decode(&s); err != nil {
 			return err
 		}
-		m.names = append(m.names, n.Content[i].Value)
+		m.names = append(m.names, at[string]{n.Content[i].Value, n.Content[i].Line})
 		m.shares = append(m.shares, s)
 	}
 	return nil
@@ -364,8 +375,8 @@ func (v *validator) plan(f *planFile) LaunchPlan {
 			subject = fmt.Sprintf("model %s", m.Name.v)
 		}
 		v.present(m.Share.line, m.line, subject+".share")
-		modelShares.names = append(modelShares.names, m.Name.v)
-		modelShares.shares = append(modelShares.shares, at[float64]{m.Share.v, m.Share.line})
+		modelShares.names = append(modelShares.names, m.Name)
+		modelShares.shares = append(modelShares.shares, m.Share)
 		p.storage = append(p.storage, v.mix(&m.Storage, m.line, subject+" storage", 8, nil))
 	}
 	if len(f.Models) > 0 {
@@ -441,19 +452,19 @@ func (v *validator) mix(m *mixFile, parent int, key string, maxLen int, allowed 
 	for i, name := range m.names {
 		s := m.shares[i]
 		switch {
-		case allowed != nil && !slices.Contains(allowed, name):
-			v.errorf(s.line, "%s: %q is not one of %s", key, name, strings.Join(allowed, ", "))
-		case !labelValue.MatchString(name) || len(name) > maxLen:
-			v.errorf(s.line, "%s: %q, want letters, digits and _, at most %d bytes", key, name, maxLen)
+		case allowed != nil && !slices.Contains(allowed, name.v):
+			v.errorf(name.line, "%s: %q is not one of %s", key, name.v, strings.Join(allowed, ", "))
+		case !labelValue.MatchString(name.v) || len(name.v) > maxLen:
+			v.errorf(name.line, "%s: %q, want letters, digits and _, at most %d bytes", key, name.v, maxLen)
 		}
 		if s.v <= 0 || s.v > 1 {
-			v.errorf(s.line, "%s: %s has share %g, want more than 0 and at most 1", key, name, s.v)
+			v.errorf(s.line, "%s: %s has share %g, want more than 0 and at most 1", key, name.v, s.v)
 		}
 		sum += s.v
-		out = append(out, weighted{name, s.v})
+		out = append(out, weighted{name.v, s.v})
 	}
 	if len(m.names) > 0 && math.Abs(sum-1) > shareTolerance {
-		v.errorf(m.line, "%s: shares sum to %g, want 1", key, sum)
+		v.errorf(m.line, "%s: shares sum to %.4g, want 1", key, sum)
 	}
 	return out
 }

@@ -28,6 +28,7 @@ func TestHandler(t *testing.T) {
 		status             int
 		body               string // substring of the response
 	}{
+		{"clock at the opening", "GET", "/clock", 200, `{"simulated":"2026-09-20T08:00:00+09:00"}`},
 		{"list incidents", "GET", "/incidents", 200, `"name":"kait_lag","active":false`},
 		{"start incident", "POST", "/incidents/kait_lag", 200, `"name":"kait_lag","active":true`},
 		{"end incident", "DELETE", "/incidents/kait_lag", 200, `"name":"kait_lag","active":false`},
