@@ -80,7 +80,7 @@ rules-test:
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
-	@echo "bench: kos_launchsim plays a launch day at SPEED 480 and 1920 on a virtual clock (about 1 min)"
+	@echo "bench: kos_launchsim plays a launch day at SPEED 480, 960 and 1920 on a virtual clock (about 30 s)"
 	$(GO) test -run '^$$' -bench LaunchDay -benchtime 1x -count=1 ./launchsim
 	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
 

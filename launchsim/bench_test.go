@@ -17,12 +17,13 @@ import (
 // BenchmarkLaunchDay plays one simulated day of the shipped plan on the
 // in-process server, as kos_launchsim does: one step per real second of a
 // virtual clock, and the shipped collectors run at their intervals as the
-// exporter would. At SPEED 480 the day lasts 180 real seconds, so the
+// exporter would. At SPEED 480 the day lasts 180 real seconds; the
 // simulator keeps up (and /metrics moves every interval) when the day's
-// busy time stays under that and no step takes longer than its tick.
-// make bench runs it; docs/launchsim.md has the figures.
+// busy time stays under that and no step takes longer than its tick: that
+// is the goal, checked here. The faster speeds show the limit
+// (docs/launchsim.md): the pre-order burst's first seconds.
 func BenchmarkLaunchDay(b *testing.B) {
-	for _, speed := range []float64{480, 1920} {
+	for _, speed := range []float64{480, 960, 1920} {
 		b.Run(fmt.Sprintf("speed=%g", speed), func(b *testing.B) {
 			for b.Loop() {
 				day := playDay(b, speed)
@@ -30,7 +31,7 @@ func BenchmarkLaunchDay(b *testing.B) {
 				b.ReportMetric(float64(day.maxStep.Milliseconds()), "max-step-ms")
 				b.ReportMetric(day.activations, "activations/day")
 				b.ReportMetric(day.activations/day.busy.Seconds(), "activations/busy-s")
-				if real := time.Duration(float64(24*time.Hour) / speed); day.busy > real || day.maxStep > tick {
+				if real := time.Duration(float64(24*time.Hour) / speed); speed == goalSpeed && (day.busy > real || day.maxStep > tick) {
 					b.Errorf("speed %g: a day of %s took %s busy, longest step %s (tick %s): the simulator falls behind",
 						speed, real, day.busy.Round(time.Second), day.maxStep.Round(time.Millisecond), tick)
 				}
@@ -38,6 +39,9 @@ func BenchmarkLaunchDay(b *testing.B) {
 		})
 	}
 }
+
+// goalSpeed plays a launch day in 3 minutes (issue 12).
+const goalSpeed = 480
 
 const tick = time.Second
 
