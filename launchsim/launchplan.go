@@ -383,7 +383,7 @@ func (v *validator) plan(f *planFile) LaunchPlan {
 		modelShares.line = f.Models[0].line
 		p.models = v.mix(&modelShares, f.line, "models", 32, nil)
 	}
-	p.kinds = v.mix(&f.Kinds, f.line, "kinds", 16, []string{"device_change", "new"})
+	p.kinds = v.mix(&f.Kinds, f.line, "kinds", 16, []string{kindDeviceChange, kindNew})
 	p.channels = v.mix(&f.Channels, f.line, "channels", 16, nil)
 	p.carriers = v.mix(&f.OtherCarriers, f.line, "other_carriers", 16, nil)
 	if v.present(f.WaitQueueShare.line, f.line, "wait_queue_share") && (f.WaitQueueShare.v < 0 || f.WaitQueueShare.v > 1) {

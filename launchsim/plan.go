@@ -66,6 +66,7 @@ func anyActivation(string, string) bool { return true }
 const (
 	kindPortIn       = "port_in"
 	kindDeviceChange = "device_change"
+	kindNew          = "new"
 )
 
 const productFailRate = 0.01

@@ -325,8 +325,9 @@ func (s *Sim) logHours(current time.Duration) {
 		if h >= current {
 			break
 		}
+		// The first hour may have begun before the start.
 		s.log.Info("simulated hour", "from", s.plan.Opening(s.simStart).Add(h).Format("2006-01-02 15:04 MST"),
-			"activation_requests", s.hours[h], "planned", math.Round(s.plan.Expected(h, h+time.Hour)))
+			"activation_requests", s.hours[h], "planned", math.Round(s.plan.Expected(max(h, s.offset), h+time.Hour)))
 		delete(s.hours, h)
 	}
 }
