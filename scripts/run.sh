@@ -41,12 +41,13 @@ KOS_DSN="root@tcp($SIM_ADDR)/kos" "$BIN/kos_exporter" --config.file collectors.y
 pids+=($!)
 
 url_port=${LISTEN##*:}
+clock_from=${START:-the opening}
 cat <<MSG
 
   kos_launchsim  MySQL on $SIM_ADDR (database kos, user root), admin API on http://$SIM_ADMIN/incidents
   kos_exporter   http://localhost:$url_port/metrics   (landing page http://localhost:$url_port/)
 
-  Simulated clock:      curl http://$SIM_ADMIN/clock   (starts at the opening, ${SPEED}x real time)
+  Simulated clock:      curl http://$SIM_ADMIN/clock   (from $clock_from, ${SPEED}x real time)
   Inject an incident:   curl -X POST http://$SIM_ADMIN/incidents/kait_lag
   Flip the SKIP switch: curl -X POST 'http://$SIM_ADMIN/switches/kait_insurance_precheck_skip?on=true'
   Ctrl-C stops both.
