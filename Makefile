@@ -16,9 +16,13 @@ LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
              -X github.com/prometheus/common/version.BuildUser=$(BUILDUSER) \
              -X github.com/prometheus/common/version.BuildDate=$(BUILDDATE)
 
-# make run knobs: simulated speed (60 = one launch-day hour per real minute),
+# make run knobs: simulated speed (60 = one launch-day hour per real minute,
+# 480 = the day in 3 minutes), simulated start (HH:MM or RFC 3339; default
+# the plan's 08:00 opening), launch plan file (default the shipped one),
 # incidents (comma separated, name or name@offset), ports.
 SPEED     ?= 60
+START     ?=
+PLAN      ?=
 INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
@@ -72,7 +76,7 @@ dist-test:
 	cd tools/dist && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 -v ./...
 
 run: build
-	SPEED='$(SPEED)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
+	SPEED='$(SPEED)' START='$(START)' PLAN='$(PLAN)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
 
 vet:
 	$(GO) vet ./...
@@ -135,6 +139,8 @@ helm-sync:
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
+	@echo "bench: kos_launchsim plays a launch day at SPEED 480, 960 and 1920 on a virtual clock (about 30 s)"
+	$(GO) test -run '^$$' -bench LaunchDay -benchtime 1x -count=1 ./launchsim
 	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
 
 # End to end (docs/e2e.md): simulator, exporter, real Prometheus and

@@ -26,10 +26,11 @@ const timeDivisor = 5
 
 var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]"}
 
-// thresholds: ages that grow in real seconds during an incident, set at
-// about twice their calm-day maximum (the simulator's own delays are up to
-// 30 s); opening hours all day so the stall alert does not depend on the
-// clock; the SKIP reminder after 30 s instead of an hour.
+// thresholds: ages that grow in real seconds during an incident, set well
+// above their calm-day maximum (at speed 60 the simulator's own sync, OTA
+// and MNP delays are at most 8 s); opening hours all day so the stall alert
+// does not depend on the clock; the SKIP reminder after 30 s instead of an
+// hour.
 var thresholds = map[string]string{
 	"opening_hour":                    "0",
 	"closing_hour":                    "24",

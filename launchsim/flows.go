@@ -5,31 +5,35 @@ import (
 )
 
 var (
-	activationCols     = []string{"id", "requested_at", "model", "kind", "channel", "state"}
+	activationCols     = []string{"id", "requested_at", "model", "storage", "kind", "channel", "state"}
 	activationDailyKey = []string{"day", "model", "kind", "channel"}
 	mnpCols            = []string{"id", "activation_id", "direction", "other_carrier", "requested_at", "opening_state"}
 	mnpDailyKey        = []string{"day", "direction", "other_carrier"}
 	agencyDailyKey     = []string{"day", "agency", "operation", "le"}
 	productDailyKey    = []string{"day", "product", "operation"}
 	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
-	queueCols          = []string{"id", "position", "model", "below_threshold", "enqueued_at", "state"}
+	queueCols          = []string{"id", "position", "model", "storage", "below_threshold", "enqueued_at", "state"}
 	otaCols            = []string{"id", "activation_id", "requested_at", "state"}
 	errorCols          = []string{"id", "reason", "ref_id", "enqueued_at", "retries", "state"}
 	dayOnlyKey         = []string{"day"}
 	errorDailyKey      = []string{"day", "reason"}
 )
 
-func (s *Sim) plan(id int64) activationPlan {
-	return planActivation(entityRand(s.opt.Seed, entActivation, id))
+func (s *Sim) drawActivation(id int64) activationPlan {
+	return planActivation(entityRand(s.opt.Seed, entActivation, id), s.plan)
 }
 
-func (s *Sim) newActivation(b *batch, at time.Time) {
+func (s *Sim) newActivation(b *batch, at time.Time, preorder bool) {
 	id := s.id("activation")
-	p := s.plan(id)
-	b.insert("activation", activationCols, id, s.ts(at), p.model, p.kind, p.channel, "in_progress")
+	p := s.drawActivation(id)
+	b.insert("activation", activationCols, id, s.ts(at), p.model, p.storage, p.kind, p.channel, "in_progress")
 	b.add("activation_daily", activationDailyKey, []any{s.day(at), p.model, p.kind, p.channel}, "requested", 1)
-	s.schedule1(stageActivation, at.Add(p.process), id, "", 0)
-	if p.kind == "port_in" {
+	process := p.process
+	if preorder {
+		process = p.preorderProcess
+	}
+	s.schedule1(stageActivation, s.after(at, process), id, "", 0)
+	if p.kind == kindPortIn {
 		s.newMNP(b, at, "in", id)
 	}
 }
@@ -37,7 +41,7 @@ func (s *Sim) newActivation(b *batch, at time.Time) {
 // completeActivation makes the activation's agency and product calls, then
 // settles it and starts its follow-ups (insurance sync, OTA update).
 func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
-	p := s.plan(id)
+	p := s.drawActivation(id)
 	day := s.day(now)
 	for i, c := range calls {
 		if !p.makes(i, s.switches) {
@@ -65,7 +69,7 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		}
 	}
 	for i, pr := range products {
-		if p.productUse[i] >= pr.share {
+		if !p.takes(i) {
 			continue
 		}
 		result := "ok"
@@ -77,11 +81,11 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 	}
 	key := []any{day, p.model, p.kind, p.channel}
 	if p.fail < activationFailRate {
-		b.update("activation", "state = 'failed', finished_at = ?", id, s.ts(now))
+		s.finish(b, "activation", "state = 'failed', finished_at = ?", id, s.ts(now))
 		b.add("activation_daily", activationDailyKey, key, "failed", 1)
 		return
 	}
-	b.update("activation", "state = 'completed', finished_at = ?", id, s.ts(now))
+	s.finish(b, "activation", "state = 'completed', finished_at = ?", id, s.ts(now))
 	b.add("activation_daily", activationDailyKey, key, "completed", 1)
 	if p.insured {
 		b.add("activation_daily", activationDailyKey, key, "insured", 1)
@@ -102,7 +106,7 @@ func (s *Sim) newMNP(b *batch, at time.Time, direction string, activationID int6
 	}
 	b.insert("mnp_request", mnpCols, id, actID, direction, p.carrier, s.ts(at), "pending")
 	b.add("mnp_daily", mnpDailyKey, []any{s.day(at), direction, p.carrier}, "requested", 1)
-	s.schedule1(stageOpening, at.Add(p.delay), id, direction, 0)
+	s.schedule1(stageOpening, s.after(at, p.delay), id, direction, 0)
 }
 
 func (s *Sim) settleOpening(b *batch, now time.Time, id int64, direction string) {
@@ -113,28 +117,28 @@ func (s *Sim) settleOpening(b *batch, now time.Time, id int64, direction string)
 	}
 	key := []any{s.day(now), direction, p.carrier}
 	if p.fail < failRate {
-		b.update("mnp_request", "opening_state = 'failed', opening_at = ?", id, s.ts(now))
+		s.finish(b, "mnp_request", "opening_state = 'failed', opening_at = ?", id, s.ts(now))
 		b.add("mnp_daily", mnpDailyKey, key, "opening_failed", 1)
 		s.enqueueError(b, now, "mnp_opening", id)
 		return
 	}
-	b.update("mnp_request", "opening_state = 'generated', opening_at = ?", id, s.ts(now))
+	s.finish(b, "mnp_request", "opening_state = 'generated', opening_at = ?", id, s.ts(now))
 	b.add("mnp_daily", mnpDailyKey, key, "opening_generated", 1)
 }
 
 func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, model string) {
 	id := s.id("insurance_signup")
 	b.insert("insurance_signup", insuranceCols, id, activationID, model, s.ts(now), "mobins_pending")
-	s.schedule1(stageMobins, now.Add(s.insurancePlan(id).mobinsDelay), id, "", 0)
+	s.schedule1(stageMobins, s.after(now, s.insurancePlan(id).mobinsDelay), id, "", 0)
 }
 
 func (s *Sim) mobinsSynced(b *batch, now time.Time, id int64) {
 	if s.switches[SwitchKaitSkip] {
-		b.update("insurance_signup", "sync_state = 'kait_skipped', mobins_synced_at = ?, finished_at = ?", id, s.ts(now), s.ts(now))
+		s.finish(b, "insurance_signup", "sync_state = 'kait_skipped', mobins_synced_at = ?, finished_at = ?", id, s.ts(now), s.ts(now))
 		return
 	}
 	b.update("insurance_signup", "sync_state = 'kait_pending', mobins_synced_at = ?", id, s.ts(now))
-	s.schedule1(stageKait, now.Add(s.insurancePlan(id).kaitDelay), id, "", 0)
+	s.schedule1(stageKait, s.after(now, s.insurancePlan(id).kaitDelay), id, "", 0)
 }
 
 // kaitSynced runs when KAIT confirms, or at once for every held item when
@@ -144,24 +148,24 @@ func (s *Sim) kaitSynced(b *batch, now time.Time, id int64) {
 	if s.switches[SwitchKaitSkip] {
 		state = "kait_skipped"
 	}
-	b.update("insurance_signup", "sync_state = ?, finished_at = ?", id, state, s.ts(now))
+	s.finish(b, "insurance_signup", "sync_state = ?, finished_at = ?", id, state, s.ts(now))
 }
 
 func (s *Sim) newOTA(b *batch, now time.Time, activationID int64) {
 	id := s.id("ota_update")
 	b.insert("ota_update", otaCols, id, activationID, s.ts(now), "pending")
 	b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "requested", 1)
-	s.schedule1(stageOTA, now.Add(s.otaPlan(id).delay), id, "", 0)
+	s.schedule1(stageOTA, s.after(now, s.otaPlan(id).delay), id, "", 0)
 }
 
 func (s *Sim) completeOTA(b *batch, now time.Time, id int64) {
 	if s.otaPlan(id).fail < otaFailRate {
-		b.update("ota_update", "state = 'failed', finished_at = ?", id, s.ts(now))
+		s.finish(b, "ota_update", "state = 'failed', finished_at = ?", id, s.ts(now))
 		b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "failed", 1)
 		s.enqueueError(b, now, "ota", id)
 		return
 	}
-	b.update("ota_update", "state = 'completed', finished_at = ?", id, s.ts(now))
+	s.finish(b, "ota_update", "state = 'completed', finished_at = ?", id, s.ts(now))
 	b.add("ota_daily", dayOnlyKey, []any{s.day(now)}, "completed", 1)
 }
 
@@ -172,23 +176,23 @@ func (s *Sim) newQueueItem(b *batch, at time.Time) {
 	}
 	s.queuePos++
 	r := entityRand(s.opt.Seed, entQueue, id)
-	model := pick(r.Float64(), models)
+	model, storage := s.plan.device(r)
 	rate := belowThresholdRate
 	if s.incidents[QueueBacklog] {
 		rate = belowThresholdIncident
 	}
 	below := r.Float64() < rate
-	wait := between(r, 10*time.Second, 60*time.Second)
+	wait := between(r, 10*time.Minute, 60*time.Minute)
 	if below {
 		wait *= 5 // served by hand once stock is moved
 	}
-	b.insert("wait_queue", queueCols, id, s.queuePos, model, below, s.ts(at), "waiting")
+	b.insert("wait_queue", queueCols, id, s.queuePos, model, storage, below, s.ts(at), "waiting")
 	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(at)}, "enqueued", 1)
-	s.schedule1(stageServe, at.Add(wait), id, "", 0)
+	s.schedule1(stageServe, s.after(at, wait), id, "", 0)
 }
 
 func (s *Sim) serve(b *batch, now time.Time, id int64) {
-	b.update("wait_queue", "state = 'served', served_at = ?", id, s.ts(now))
+	s.finish(b, "wait_queue", "state = 'served', served_at = ?", id, s.ts(now))
 	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(now)}, "served", 1)
 }
 
@@ -196,7 +200,7 @@ func (s *Sim) enqueueError(b *batch, now time.Time, reason string, refID int64) 
 	id := s.id("error_queue")
 	b.insert("error_queue", errorCols, id, reason, refID, s.ts(now), 0, "queued")
 	b.add("error_queue_daily", errorDailyKey, []any{s.day(now), reason}, "enqueued", 1)
-	s.schedule1(stageRetry, now.Add(retryEvery), id, reason, 1)
+	s.schedule1(stageRetry, s.after(now, retryEvery), id, reason, 1)
 }
 
 // retry is reprocessing attempt n of an error-queue item.
@@ -204,16 +208,26 @@ func (s *Sim) retry(b *batch, now time.Time, id int64, n int, reason string) {
 	key := []any{s.day(now), reason}
 	ok := entityRand(s.opt.Seed, entErrorRetry, id<<8|int64(n)).Float64() < reprocessOKRate
 	if ok && !s.incidents[ErrorQueueGrowth] {
-		b.update("error_queue", "state = 'resolved', retries = ?, finished_at = ?", id, n, s.ts(now))
+		s.finish(b, "error_queue", "state = 'resolved', retries = ?, finished_at = ?", id, n, s.ts(now))
 		b.add("error_queue_daily", errorDailyKey, key, "reprocessed_ok", 1)
 		return
 	}
 	b.add("error_queue_daily", errorDailyKey, key, "reprocess_failed", 1)
 	if n >= maxRetries {
-		b.update("error_queue", "state = 'given_up', retries = ?, finished_at = ?", id, n, s.ts(now))
+		s.finish(b, "error_queue", "state = 'given_up', retries = ?, finished_at = ?", id, n, s.ts(now))
 		b.add("error_queue_daily", errorDailyKey, key, "given_up", 1)
 		return
 	}
 	b.update("error_queue", "retries = ?", id, n)
-	s.schedule1(stageRetry, now.Add(retryEvery), id, reason, n+1)
+	s.schedule1(stageRetry, s.after(now, retryEvery), id, reason, n+1)
+}
+
+// finish records that live row id of table is done: the change set (with
+// args) when finished rows are kept, else the row goes.
+func (s *Sim) finish(b *batch, table, set string, id int64, args ...any) {
+	if s.opt.Retention == 0 {
+		b.remove(table, id)
+		return
+	}
+	b.update(table, set, id, args...)
 }

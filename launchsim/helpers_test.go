@@ -21,7 +21,7 @@ import (
 
 // loadCollectors parses the shipped collectors.yaml with the exporter's own
 // loader (no environment needed: Parse leaves ${KOS_DSN} unexpanded).
-func loadCollectors(t *testing.T) []*config.Collector {
+func loadCollectors(t testing.TB) []*config.Collector {
 	t.Helper()
 	b, err := os.ReadFile("../collectors.yaml")
 	if err != nil {
@@ -92,7 +92,7 @@ func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 	return out
 }
 
-func mapRows(t *testing.T, db *sql.DB, c *config.Collector) *result.Result {
+func mapRows(t testing.TB, db *sql.DB, c *config.Collector) *result.Result {
 	t.Helper()
 	rows, err := db.Query(c.SQL)
 	if err != nil {
@@ -138,11 +138,11 @@ func window(d time.Duration) (start, end time.Time) {
 	return end.Add(-d), end
 }
 
-func newRun(t *testing.T, db *sql.DB, seed uint64, start time.Time, schedule ...launchsim.Action) *run {
+func newRun(t *testing.T, db *sql.DB, seed uint64, start time.Time, retention time.Duration, schedule ...launchsim.Action) *run {
 	t.Helper()
 	c := &clock{now: start}
 	sim, err := launchsim.New(context.Background(), db, launchsim.Options{
-		Seed: seed, DailyActivations: testDaily, Now: c.Now, Schedule: schedule, Schema: schema.PrimaryKeysOnly,
+		Seed: seed, Plan: testPlan(), Now: c.Now, Retention: retention, Schedule: schedule, Schema: schema.InProcess,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -159,6 +159,12 @@ func (r *run) stepTo(t *testing.T, until time.Time) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// testPlan is the shipped plan at the test volume.
+func testPlan() *launchsim.LaunchPlan {
+	p := launchsim.DefaultPlan().WithActivations(testDaily)
+	return &p
 }
 
 func sortedKeys[M ~map[string]V, V any](m M) []string { return slices.Sorted(maps.Keys(m)) }

@@ -33,7 +33,7 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	start, end := window(3 * time.Minute)
 	c := &clock{now: start}
 	// An hour's retention keeps finished rows around, as a real system would.
-	sim, err := launchsim.New(ctx, db, launchsim.Options{Seed: 5, DailyActivations: testDaily, Retention: time.Hour, Now: c.Now,
+	sim, err := launchsim.New(ctx, db, launchsim.Options{Seed: 5, Plan: testPlan(), Retention: time.Hour, Now: c.Now,
 		Schedule: []launchsim.Action{{Name: launchsim.KaitLag, On: true, At: time.Minute}}})
 	if err != nil {
 		t.Fatal(err)

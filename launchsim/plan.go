@@ -7,15 +7,6 @@ import (
 	"time"
 )
 
-// Launch models (ref_model rows) and the mix of the day's activations.
-var (
-	models = []weighted{{"nova_x", 30}, {"nova_x_pro", 35}, {"nova_x_ultra", 20}, {"nova_fold", 10}, {"other", 5}}
-	// Port-ins are a third of activations; port-outs (streamPortOut) a little lower.
-	kinds    = []weighted{{"device_change", 40}, {"port_in", 33}, {"new", 27}}
-	channels = []weighted{{"retail_store", 60}, {"online", 30}, {"telesales", 10}}
-	carriers = []weighted{{"carrier_b", 55}, {"carrier_c", 35}, {"mvno", 10}}
-)
-
 // Latency histogram bounds (seconds) of agency_call_daily.le; the shipped
 // collectors.yaml declares the same buckets.
 var latencyBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5}
@@ -50,32 +41,49 @@ const (
 // product is one product call an activation may make.
 type product struct {
 	name, operation string
-	share           float64 // fraction of activations making it
+	share           float64 // fraction of the eligible activations making it
+	eligible        func(kind, channel string) bool
 }
 
+// The product paths and who takes them. 우수 기변 (premium device change)
+// is for existing subscribers changing device; 패드개통 (tablet activation)
+// adds a tablet line to a phone line already here, so not to a port-in
+// whose number is still with the other carrier; 스마트 개통 is the
+// customer's own activation of a phone bought online.
 var products = [...]product{
-	{"rate_plan", "change", 0.55},
-	{"addon", "subscribe", 0.4},
-	{"premium_device_change", "change", 0.12},
-	{"tablet_activation", "subscribe", 0.05},
-	{"smart_activation", "subscribe", 0.15},
-	{"ott", "postprocess", 0.25},
+	{"rate_plan", "change", 0.55, anyActivation},
+	{"addon", "subscribe", 0.4, anyActivation},
+	{"premium_device_change", "change", 0.3, func(kind, _ string) bool { return kind == kindDeviceChange }},
+	{"tablet_activation", "subscribe", 0.075, func(kind, _ string) bool { return kind != kindPortIn }},
+	{"smart_activation", "subscribe", 0.5, func(_, channel string) bool { return channel == "online" }},
+	{"ott", "postprocess", 0.25, anyActivation},
 }
+
+func anyActivation(string, string) bool { return true }
+
+// Activation kinds; port-ins come from the plan's share of the market's
+// ports, the others from its kinds mix.
+const (
+	kindPortIn       = "port_in"
+	kindDeviceChange = "device_change"
+	kindNew          = "new"
+)
 
 const productFailRate = 0.01
 
 // activationPlan is everything random about one activation, drawn once from
 // its own generator in a fixed order.
 type activationPlan struct {
-	model, kind, channel string
-	process              time.Duration // request to completion
-	insured, instalment  bool
-	ota                  bool
-	fail                 float64 // completes as failed when < activationFailRate
-	callLatency          [len(calls)]float64
-	callErr              [len(calls)]float64
-	productUse           [len(products)]float64
-	productFail          [len(products)]float64
+	model, storage, kind, channel string
+	process                       time.Duration // request to completion in a store or online
+	preorderProcess               time.Duration // the same for a pre-order, its paperwork done before
+	insured, instalment           bool
+	ota                           bool
+	fail                          float64 // completes as failed when < activationFailRate
+	callLatency                   [len(calls)]float64
+	callErr                       [len(calls)]float64
+	productUse                    [len(products)]float64
+	productFail                   [len(products)]float64
 }
 
 const (
@@ -85,16 +93,19 @@ const (
 	otaShare           = 0.6
 )
 
-func planActivation(r *rand.Rand) activationPlan {
+func planActivation(r *rand.Rand, lp LaunchPlan) activationPlan {
+	model, storage := lp.device(r)
 	p := activationPlan{
-		model:      pick(r.Float64(), models),
-		kind:       pick(r.Float64(), kinds),
-		channel:    pick(r.Float64(), channels),
-		process:    between(r, 5*time.Second, 20*time.Second),
-		insured:    r.Float64() < insuredShare,
-		instalment: r.Float64() < instalmentShare,
-		ota:        r.Float64() < otaShare,
-		fail:       r.Float64(),
+		model:           model,
+		storage:         storage,
+		kind:            lp.kind(r.Float64()),
+		channel:         pick(r.Float64(), lp.channels),
+		process:         between(r, 5*time.Minute, 20*time.Minute),
+		preorderProcess: between(r, time.Minute, 3*time.Minute),
+		insured:         r.Float64() < insuredShare,
+		instalment:      r.Float64() < instalmentShare,
+		ota:             r.Float64() < otaShare,
+		fail:            r.Float64(),
 	}
 	for i := range calls {
 		p.callLatency[i] = calls[i].median * math.Exp(0.5*r.NormFloat64())
@@ -107,13 +118,37 @@ func planActivation(r *rand.Rand) activationPlan {
 	return p
 }
 
+// device draws a model by the plan's mix, then one of its storage variants.
+func (p LaunchPlan) device(r *rand.Rand) (model, storage string) {
+	u, i := r.Float64(), 0
+	for ; i < len(p.models)-1 && u >= p.models[i].w; i++ {
+		u -= p.models[i].w
+	}
+	return p.models[i].v, pick(r.Float64(), p.storage[i])
+}
+
+// kind maps u in [0,1) to port_in for the plan's share of port-ins, else to
+// its kinds mix.
+func (p LaunchPlan) kind(u float64) string {
+	q := p.portIns / p.activations
+	if u < q {
+		return kindPortIn
+	}
+	return pick((u-q)/(1-q), p.kinds)
+}
+
+// takes reports whether the activation takes product path i.
+func (p activationPlan) takes(i int) bool {
+	return products[i].eligible(p.kind, p.channel) && p.productUse[i] < products[i].share
+}
+
 // makes reports whether the activation makes call i, given the switches.
 func (p activationPlan) makes(i int, sw map[string]bool) bool {
 	switch i {
 	case callGuarantee:
 		return p.instalment && !sw[SwitchSGISkip]
 	case callClearing:
-		return p.kind == "port_in"
+		return p.kind == kindPortIn
 	case callPrecheck:
 		return p.insured && !sw[SwitchKaitSkip]
 	case callSignup:
@@ -140,7 +175,7 @@ type mnpPlan struct {
 
 func (s *Sim) mnpPlan(id int64) mnpPlan {
 	r := entityRand(s.opt.Seed, entMNP, id)
-	return mnpPlan{carrier: pick(r.Float64(), carriers), delay: between(r, 2*time.Second, 10*time.Second), fail: r.Float64()}
+	return mnpPlan{carrier: pick(r.Float64(), s.plan.carriers), delay: between(r, time.Minute, 4*time.Minute), fail: r.Float64()}
 }
 
 // insurancePlan holds the sync delay of each leg when nothing is wrong.
@@ -148,7 +183,7 @@ type insurancePlan struct{ mobinsDelay, kaitDelay time.Duration }
 
 func (s *Sim) insurancePlan(id int64) insurancePlan {
 	r := entityRand(s.opt.Seed, entInsurance, id)
-	return insurancePlan{mobinsDelay: between(r, 3*time.Second, 15*time.Second), kaitDelay: between(r, 5*time.Second, 30*time.Second)}
+	return insurancePlan{mobinsDelay: between(r, time.Minute, 5*time.Minute), kaitDelay: between(r, 2*time.Minute, 8*time.Minute)}
 }
 
 type otaPlan struct {
@@ -158,5 +193,5 @@ type otaPlan struct {
 
 func (s *Sim) otaPlan(id int64) otaPlan {
 	r := entityRand(s.opt.Seed, entOTA, id)
-	return otaPlan{delay: between(r, 5*time.Second, 30*time.Second), fail: r.Float64()}
+	return otaPlan{delay: between(r, 2*time.Minute, 8*time.Minute), fail: r.Float64()}
 }

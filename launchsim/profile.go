@@ -6,65 +6,67 @@ import (
 	"time"
 )
 
-// hourWeights shapes the day from the 08:00 opening: the morning-delivery
-// burst of pre-orders first, a long afternoon tail, a quiet night
-// (launch-traffic.md). Index: simulated hours since opening.
-var hourWeights = [24]float64{
-	14, 12, 10, 9, 8, 7, 6, 5.5, 5, 4.5, 4, 3, 2, 1, // 08:00–21:59
-	0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.3, 0.5, 0.8, // night until 07:59
-}
+// Arrival streams. Each draws from its own generator, so a plan change in
+// one (say, more pre-orders) never shifts the arrivals of another.
+const (
+	streamWalkIn = iota
+	streamPortOut
+	streamQueue
+	streamPreorder
+	numStreams
+)
 
-// profile turns the daily volume into an hourly arrival rate.
-type profile struct {
-	daily float64 // activations per simulated day
-	sum   float64
-	max   float64
-}
-
-func newProfile(daily int) profile {
-	p := profile{daily: float64(daily)}
-	for _, w := range hourWeights {
-		p.sum += w
-		p.max = math.Max(p.max, w)
+// newStreams builds the day's arrival processes from the plan, starting at
+// from (simulated time after the launch opening).
+func newStreams(seed uint64, p LaunchPlan, from time.Duration) [numStreams]*stream {
+	// Port-outs follow the whole market's launch, pre-order burst included
+	// (every carrier delivers pre-orders at the opening); wait-queue tickets
+	// only walk-ins (pre-ordered phones have their stock).
+	outPerActivation := p.portOuts / p.activations
+	total := func(t time.Duration) float64 { return p.walkInRate(t) + p.preorderRate(t) }
+	return [numStreams]*stream{
+		streamWalkIn:   newStream(seed, streamWalkIn, from, p.walkInRate, p.maxWalkInRate()),
+		streamPortOut:  newStream(seed, streamPortOut, from, scaled(total, outPerActivation), (p.maxWalkInRate()+p.maxPreorderRate())*outPerActivation),
+		streamQueue:    newStream(seed, streamQueue, from, scaled(p.walkInRate, p.waitQueueShare), p.maxWalkInRate()*p.waitQueueShare),
+		streamPreorder: newStream(seed, streamPreorder, from, p.preorderRate, p.maxPreorderRate()),
 	}
-	return p
 }
 
-// rate is activations per simulated second at elapsed simulated time t.
-func (p profile) rate(t time.Duration) float64 {
-	h := int(t/time.Hour) % len(hourWeights)
-	return p.daily * hourWeights[h] / p.sum / 3600
+func scaled(rate func(time.Duration) float64, f float64) func(time.Duration) float64 {
+	return func(t time.Duration) float64 { return rate(t) * f }
 }
 
-func (p profile) maxRate() float64 { return p.daily * p.max / p.sum / 3600 }
-
-// stream is one non-homogeneous Poisson arrival process (share × the
-// activation rate), drawn by thinning in simulated time so the arrivals do
-// not depend on how often Step runs.
+// stream is one non-homogeneous Poisson arrival process in simulated time,
+// drawn by thinning, so the arrivals do not depend on how often Step runs.
 type stream struct {
-	rng   *rand.Rand
-	share float64
-	next  time.Duration // simulated time of the next candidate arrival
+	rng  *rand.Rand
+	rate func(time.Duration) float64 // arrivals per simulated second
+	max  float64                     // an upper bound of rate
+	next time.Duration               // simulated time of the next candidate arrival
 }
 
-func newStream(seed, id uint64, share float64, p profile) *stream {
-	s := &stream{rng: rand.New(rand.NewPCG(seed, id)), share: share}
-	s.advance(p)
+func newStream(seed, id uint64, from time.Duration, rate func(time.Duration) float64, max float64) *stream {
+	s := &stream{rng: rand.New(rand.NewPCG(seed, id)), rate: rate, max: max, next: from}
+	s.advance()
 	return s
 }
 
-func (s *stream) advance(p profile) {
-	s.next += time.Duration(s.rng.ExpFloat64() / (p.maxRate() * s.share) * float64(time.Second))
+func (s *stream) advance() {
+	if s.max <= 0 {
+		s.next = math.MaxInt64
+		return
+	}
+	s.next += time.Duration(s.rng.ExpFloat64() / s.max * float64(time.Second))
 }
 
 // until calls arrive for every accepted arrival up to simulated time t.
-func (s *stream) until(t time.Duration, p profile, arrive func(at time.Duration)) {
+func (s *stream) until(t time.Duration, arrive func(at time.Duration)) {
 	for s.next <= t {
 		at := s.next
-		if s.rng.Float64() < p.rate(at)/p.maxRate() {
+		if s.rng.Float64() < s.rate(at)/s.max {
 			arrive(at)
 		}
-		s.advance(p)
+		s.advance()
 	}
 }
 

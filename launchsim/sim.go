@@ -1,13 +1,16 @@
-// Package launchsim drives the KOS reference schema like a launch day: an
-// opening burst of activations with their agency and product calls, MNP
+// Package launchsim drives the KOS reference schema like a launch day
+// (LaunchPlan): pre-orders activated in a burst from the opening, then
+// walk-in activations by the hour, with their agency and product calls, MNP
 // requests, insurance sync, the wait queue, OTA updates and the error
 // queue, plus injectable incidents and operational switches.
 //
-// Timestamps are real wall-clock times (the exporter's collectors compare
-// them with the database's NOW()); Options.Speed compresses only the day's
-// traffic profile. Delays are real seconds, so when an incident holds items
-// back, their ages grow as they would on the day. Given a seed and the same
-// sequence of clock readings, Step writes the same rows.
+// A simulated clock starts at the plan's opening (or Options.Start) when the
+// Sim is created and runs Options.Speed times faster than real time: it
+// drives the arrivals and every processing delay. Timestamps written are
+// real wall-clock times (the exporter's collectors compare them with the
+// database's NOW()), and incidents hold items back in real time, so ages
+// grow as they would on the day. Given a seed and the same sequence of clock
+// readings, Step writes the same rows.
 package launchsim
 
 import (
@@ -18,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -27,16 +32,21 @@ import (
 
 // Options configures a Sim. Zero values take the defaults noted.
 type Options struct {
-	Seed             uint64
-	Speed            float64       // simulated seconds per real second; default 60
-	DailyActivations int           // activations per simulated day; default 20000
-	Retention        time.Duration // finished live rows kept this long; default 15s
-	Tick             time.Duration // Run's step interval; default 1s
-	Schedule         []Action      // incidents and switch changes after the start
-	Now              func() time.Time
-	Logger           *slog.Logger
+	Seed  uint64
+	Speed float64     // simulated seconds per real second; default 60
+	Plan  *LaunchPlan // the day to play; default DefaultPlan()
+	// Start is the simulated time when the Sim is created; default the
+	// plan's opening on the day Now() falls on in the plan's time zone.
+	Start time.Time
+	// Retention is how long finished live rows stay (real time); 0 deletes
+	// them as they finish: no gauge reads them, counters read *_daily.
+	Retention time.Duration
+	Tick      time.Duration // Run's step interval; default 1s
+	Schedule  []Action      // incidents and switch changes after the start (real time)
+	Now       func() time.Time
+	Logger    *slog.Logger
 	// Schema is what New creates where tables are missing; use
-	// schema.PrimaryKeysOnly on go-mysql-server.
+	// schema.InProcess on go-mysql-server.
 	Schema schema.Variant
 }
 
@@ -44,11 +54,9 @@ func (o *Options) setDefaults() error {
 	if o.Speed == 0 {
 		o.Speed = 60
 	}
-	if o.DailyActivations == 0 {
-		o.DailyActivations = 20000
-	}
-	if o.Retention == 0 {
-		o.Retention = 15 * time.Second
+	if o.Plan == nil {
+		p := DefaultPlan()
+		o.Plan = &p
 	}
 	if o.Tick == 0 {
 		o.Tick = time.Second
@@ -62,8 +70,6 @@ func (o *Options) setDefaults() error {
 	switch {
 	case o.Speed < 0:
 		return fmt.Errorf("speed %g must be positive", o.Speed)
-	case o.DailyActivations < 0:
-		return fmt.Errorf("daily activations %d must be positive", o.DailyActivations)
 	case o.Retention < 0 || o.Tick < 0:
 		return errors.New("retention and tick must be positive")
 	}
@@ -90,25 +96,28 @@ const (
 	kaitLagFactor          = 20 // KAIT pre-check latency multiplier
 	reprocessOKRate        = 0.8
 	maxRetries             = 5
-	retryEvery             = 30 * time.Second
+	retryEvery             = 30 * time.Minute // simulated, like every delay
 	pruneEvery             = 5 * time.Second
 	dailyRetention         = 24 * time.Hour // yesterday's totals stay for a look back
 )
 
 // Sim is one simulated KOS. Its methods are safe for concurrent use.
 type Sim struct {
-	db      *sql.DB
-	opt     Options
-	log     *slog.Logger
-	loc     *time.Location // the database's time zone
-	profile profile
-	start   time.Time
+	db       *sql.DB
+	opt      Options
+	plan     LaunchPlan
+	log      *slog.Logger
+	loc      *time.Location // the database's time zone
+	start    time.Time      // real time of creation
+	simStart time.Time      // simulated time then
+	offset   time.Duration  // simStart after the launch opening
 
 	mu        sync.Mutex
 	incidents map[string]bool
 	switches  map[string]bool
 	schedule  []Action // sorted by At, consumed from the front
-	streams   [3]*stream
+	streams   [numStreams]*stream
+	hours     map[time.Duration]int // activation requests by simulated hour, until logged
 	events    eventHeap
 	held      [numStages][]event
 	seq       uint64
@@ -118,16 +127,10 @@ type Sim struct {
 	lastPrune time.Time
 }
 
-// Arrival streams, as shares of the activation rate.
-const (
-	streamActivation = iota
-	streamPortOut
-	streamQueue
-)
-
 // New prepares db: creates missing tables, seeds the reference tables,
 // loads the switches' current state and closes rows a previous run left
-// unfinished. The simulated day opens (08:00) at opt.Now().
+// unfinished. The simulated clock starts at Options.Start, by default the
+// plan's opening of the day, whatever the time now.
 func New(ctx context.Context, db *sql.DB, opt Options) (*Sim, error) {
 	if err := opt.setDefaults(); err != nil {
 		return nil, fmt.Errorf("launchsim: %w", err)
@@ -135,21 +138,29 @@ func New(ctx context.Context, db *sql.DB, opt Options) (*Sim, error) {
 	s := &Sim{
 		db:        db,
 		opt:       opt,
+		plan:      *opt.Plan,
 		log:       opt.Logger,
-		profile:   newProfile(opt.DailyActivations),
 		incidents: map[string]bool{},
 		switches:  map[string]bool{},
 		nextID:    map[string]int64{},
+		hours:     map[time.Duration]int{},
 		schedule:  slices.SortedStableFunc(slices.Values(opt.Schedule), func(a, b Action) int { return cmp.Compare(a.At, b.At) }),
 	}
-	s.streams[streamActivation] = newStream(opt.Seed, streamActivation, 1, s.profile)
-	s.streams[streamPortOut] = newStream(opt.Seed, streamPortOut, 0.28, s.profile)
-	s.streams[streamQueue] = newStream(opt.Seed, streamQueue, 0.15, s.profile)
 	if err := s.prepare(ctx); err != nil {
 		return nil, fmt.Errorf("launchsim: %w", err)
 	}
 	s.start = opt.Now()
+	s.simStart = opt.Start
+	if s.simStart.IsZero() {
+		s.simStart = s.plan.Opening(s.start)
+	}
+	s.offset = s.simStart.Sub(s.plan.Opening(s.simStart))
+	s.streams = newStreams(opt.Seed, s.plan, s.offset)
 	s.lastPrune = s.start
+	// Also drops the rows just closed as abandoned when none are kept.
+	if err := s.prune(ctx, s.start); err != nil {
+		return nil, fmt.Errorf("launchsim: prune: %w", err)
+	}
 	return s, nil
 }
 
@@ -180,7 +191,7 @@ func (s *Sim) prepare(ctx context.Context) error {
 			return fmt.Errorf("seeding ref_switch: %w", err)
 		}
 	}
-	for _, m := range models {
+	for _, m := range s.plan.models {
 		if _, err := s.db.ExecContext(ctx, "INSERT IGNORE INTO ref_model (model, subsidy_applied_at, insurance_applied_at) VALUES (?, ?, ?)", m.v, now, now); err != nil {
 			return fmt.Errorf("seeding ref_model: %w", err)
 		}
@@ -287,14 +298,38 @@ func (s *Sim) apply(ctx context.Context, a Action, now time.Time) error {
 	return nil
 }
 
+// arrive creates the arrivals up to now; simulated times are after the
+// launch opening.
 func (s *Sim) arrive(b *batch, now time.Time) {
-	simNow := time.Duration(float64(now.Sub(s.start)) * s.opt.Speed)
+	simNow := s.offset + s.simSince(now)
 	at := func(sim time.Duration) time.Time {
-		return s.start.Add(time.Duration(float64(sim) / s.opt.Speed))
+		return s.start.Add(time.Duration(float64(sim-s.offset) / s.opt.Speed))
 	}
-	s.streams[streamActivation].until(simNow, s.profile, func(t time.Duration) { s.newActivation(b, at(t)) })
-	s.streams[streamPortOut].until(simNow, s.profile, func(t time.Duration) { s.newMNP(b, at(t), "out", 0) })
-	s.streams[streamQueue].until(simNow, s.profile, func(t time.Duration) { s.newQueueItem(b, at(t)) })
+	activation := func(preorder bool) func(time.Duration) {
+		return func(t time.Duration) {
+			s.hours[hourStart(t)]++
+			s.newActivation(b, at(t), preorder)
+		}
+	}
+	s.streams[streamPreorder].until(simNow, activation(true))
+	s.streams[streamWalkIn].until(simNow, activation(false))
+	s.streams[streamPortOut].until(simNow, func(t time.Duration) { s.newMNP(b, at(t), "out", 0) })
+	s.streams[streamQueue].until(simNow, func(t time.Duration) { s.newQueueItem(b, at(t)) })
+	s.logHours(hourStart(simNow))
+}
+
+// logHours reports each simulated hour before current once it is over: its
+// activation requests against the plan.
+func (s *Sim) logHours(current time.Duration) {
+	for _, h := range slices.Sorted(maps.Keys(s.hours)) {
+		if h >= current {
+			break
+		}
+		// The first hour may have begun before the start.
+		s.log.Info("simulated hour", "from", s.plan.Opening(s.simStart).Add(h).Format("2006-01-02 15:04 MST"),
+			"activation_requests", s.hours[h], "planned", math.Round(s.plan.Expected(max(h, s.offset), h+time.Hour)))
+		delete(s.hours, h)
+	}
 }
 
 // blocked reports whether an incident or switch holds a stage back.
@@ -371,7 +406,7 @@ func (s *Sim) day(t time.Time) string { return t.In(s.loc).Format(time.DateOnly)
 func (s *Sim) prune(ctx context.Context, now time.Time) error {
 	cutoff := s.ts(now.Add(-s.opt.Retention))
 	for _, t := range liveTables {
-		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s < ?", t.name, t.finished), cutoff); err != nil {
+		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", t.name, t.finished), cutoff); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
 		}
 	}

@@ -15,7 +15,7 @@ func TestDeterministicWithSeed(t *testing.T) {
 	t.Parallel()
 	start, end := window(90 * time.Second)
 	dumpRun := func(seed uint64) string {
-		r := newRun(t, openDB(t), seed, start, launchsim.Action{Name: launchsim.SGIErrors, On: true, At: 30 * time.Second})
+		r := newRun(t, openDB(t), seed, start, 0, launchsim.Action{Name: launchsim.SGIErrors, On: true, At: 30 * time.Second})
 		r.stepTo(t, end)
 		return mysqltest.Dump(t, r.db)
 	}
@@ -97,7 +97,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 	}
 	start, end := window(4 * time.Minute)
 	const seed = 42
-	baseline := newRun(t, openDB(t), seed, start)
+	baseline := newRun(t, openDB(t), seed, start, 0)
 	baseline.stepTo(t, end)
 	base := collect(t, baseline.db, cs)
 	for _, name := range []string{"kos_activations_total", "kos_agency_calls_total", "kos_insurance_sync_pending", "kos_wait_queue_depth", "kos_error_queue_depth", "kos_mnp_opening_messages_total"} {
@@ -108,7 +108,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.incident, func(t *testing.T) {
 			t.Parallel()
-			r := newRun(t, openDB(t), seed, start, launchsim.Action{Name: tc.incident, On: true, At: time.Minute})
+			r := newRun(t, openDB(t), seed, start, 0, launchsim.Action{Name: tc.incident, On: true, At: time.Minute})
 			r.stepTo(t, end)
 			// Query both now: ages are measured against the database's NOW().
 			want, got := collect(t, baseline.db, cs), collect(t, r.db, cs)
@@ -193,7 +193,7 @@ func TestKaitSkipSwitchClearsLag(t *testing.T) {
 	t.Parallel()
 	cs := loadCollectors(t)
 	start, end := window(4 * time.Minute)
-	r := newRun(t, openDB(t), 3, start, launchsim.Action{Name: launchsim.KaitLag, On: true, At: time.Minute})
+	r := newRun(t, openDB(t), 3, start, 0, launchsim.Action{Name: launchsim.KaitLag, On: true, At: time.Minute})
 	kait := func() (age, pending float64) {
 		s := collect(t, r.db, cs)
 		return s[`kos_insurance_sync_oldest_pending_age_seconds{leg=kait}`], s[`kos_insurance_sync_pending{leg=kait}`]

@@ -40,12 +40,14 @@ CREATE TABLE IF NOT EXISTS ref_model (
   PRIMARY KEY (model)
 );
 
--- One row per activation request. kind: new, port_in, device_change.
--- state: in_progress, completed, failed.
+-- One row per activation request. storage: the model's storage variant
+-- (e.g. 256GB). kind: new, port_in, device_change. state: in_progress,
+-- completed, failed.
 CREATE TABLE IF NOT EXISTS activation (
   id           BIGINT      NOT NULL,
   requested_at DATETIME    NOT NULL,
   model        VARCHAR(32) NOT NULL,
+  storage      VARCHAR(8)  NOT NULL DEFAULT '',
   kind         VARCHAR(16) NOT NULL,
   channel      VARCHAR(16) NOT NULL,
   state        VARCHAR(16) NOT NULL,
@@ -142,13 +144,15 @@ CREATE TABLE IF NOT EXISTS insurance_signup (
   KEY insurance_finished (finished_at)
 );
 
--- Wait queue ("대기 순번"): position is the ticket number of the day.
--- below_threshold: the model's stock is under the allocation threshold, so
--- the item cannot be served automatically. state: waiting, served.
+-- Wait queue ("대기 순번"): position is the ticket number of the day; the
+-- customer waits for stock of a model and storage variant.
+-- below_threshold: the variant's stock is under the allocation threshold,
+-- so the item cannot be served automatically. state: waiting, served.
 CREATE TABLE IF NOT EXISTS wait_queue (
   id              BIGINT      NOT NULL,
   position        BIGINT      NOT NULL,
   model           VARCHAR(32) NOT NULL,
+  storage         VARCHAR(8)  NOT NULL DEFAULT '',
   below_threshold TINYINT     NOT NULL DEFAULT 0,
   enqueued_at     DATETIME    NOT NULL,
   state           VARCHAR(16) NOT NULL,

@@ -12,19 +12,20 @@ import (
 
 func TestStatements(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		variant schema.Variant
-		keys    bool
+		name        string
+		variant     schema.Variant
+		keys        bool
+		primaryKeys int
 	}{
-		{"full", schema.Full, true},
-		{"primary keys only", schema.PrimaryKeysOnly, false},
+		{"full", schema.Full, true, 15},
+		{"in-process", schema.InProcess, false, 9}, // the 6 live tables have none
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			stmts := schema.Statements(tc.variant)
 			if len(stmts) != 15 {
 				t.Fatalf("got %d statements, want 15 tables", len(stmts))
 			}
-			keys := 0
+			keys, primaryKeys := 0, 0
 			for _, s := range stmts {
 				if !strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS ") || !strings.HasSuffix(s, "\n)") {
 					t.Errorf("statement is not a whole idempotent CREATE TABLE: %.60q", s)
@@ -33,9 +34,13 @@ func TestStatements(t *testing.T) {
 					t.Errorf("comment or dangling comma left in statement: %q", s)
 				}
 				keys += strings.Count(s, "\n  KEY ")
+				primaryKeys += strings.Count(s, "\n  PRIMARY KEY ")
 			}
 			if (keys > 0) != tc.keys {
 				t.Errorf("%d secondary keys, want them: %v", keys, tc.keys)
+			}
+			if primaryKeys != tc.primaryKeys {
+				t.Errorf("%d primary keys, want %d", primaryKeys, tc.primaryKeys)
 			}
 		})
 	}
@@ -44,7 +49,7 @@ func TestStatements(t *testing.T) {
 // TestApply loads the schema twice (the second run must be a no-op) into a
 // fresh test database.
 func TestApply(t *testing.T) {
-	for _, v := range []schema.Variant{schema.Full, schema.PrimaryKeysOnly} {
+	for _, v := range []schema.Variant{schema.Full, schema.InProcess} {
 		t.Run(fmt.Sprintf("variant %d", v), func(t *testing.T) {
 			db := mysqltest.New(t).SQL
 			ctx := context.Background()

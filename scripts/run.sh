@@ -4,11 +4,15 @@
 set -euo pipefail
 BIN=${BIN:-bin}
 SPEED=${SPEED:-60}
+START=${START:-}
+PLAN=${PLAN:-}
 SIM_ADDR=${SIM_ADDR:-127.0.0.1:3307}
 SIM_ADMIN=${SIM_ADMIN:-127.0.0.1:9180}
 LISTEN=${LISTEN:-:9847}
 
 sim_args=(--listen "$SIM_ADDR" --admin.listen "$SIM_ADMIN" --speed "$SPEED")
+[ -n "$START" ] && sim_args+=(--start "$START")
+[ -n "$PLAN" ] && sim_args+=(--plan "$PLAN")
 IFS=',' read -ra incidents <<<"${INCIDENTS:-}"
 for i in "${incidents[@]}"; do
 	[ -n "$i" ] && sim_args+=(--incident "$i")
@@ -37,11 +41,13 @@ KOS_DSN="root@tcp($SIM_ADDR)/kos" "$BIN/kos_exporter" --config.file collectors.y
 pids+=($!)
 
 url_port=${LISTEN##*:}
+clock_from=${START:-the opening}
 cat <<MSG
 
   kos_launchsim  MySQL on $SIM_ADDR (database kos, user root), admin API on http://$SIM_ADMIN/incidents
   kos_exporter   http://localhost:$url_port/metrics   (landing page http://localhost:$url_port/)
 
+  Simulated clock:      curl http://$SIM_ADMIN/clock   (from $clock_from, ${SPEED}x real time)
   Inject an incident:   curl -X POST http://$SIM_ADMIN/incidents/kait_lag
   Flip the SKIP switch: curl -X POST 'http://$SIM_ADMIN/switches/kait_insurance_precheck_skip?on=true'
   Ctrl-C stops both.

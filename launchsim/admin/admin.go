@@ -1,5 +1,6 @@
-// Package admin is kos_launchsim's HTTP control surface: list incidents and
-// switches, start and end incidents, flip switches.
+// Package admin is kos_launchsim's HTTP control surface: the simulated
+// clock, list incidents and switches, start and end incidents, flip
+// switches.
 package admin
 
 import (
@@ -8,12 +9,14 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/kos-ops/kos_exporter/launchsim"
 )
 
 // Controller is the part of *launchsim.Sim the admin API drives.
 type Controller interface {
+	Clock() time.Time
 	Incidents() []launchsim.IncidentState
 	Switches() []launchsim.SwitchState
 	SetIncident(name string, on bool) error
@@ -24,6 +27,7 @@ var _ Controller = (*launchsim.Sim)(nil)
 
 // Handler serves
 //
+//	GET    /clock                           the simulated time now
 //	GET    /incidents                       all incidents and whether active
 //	POST   /incidents/{name}                start an incident
 //	DELETE /incidents/{name}                end it
@@ -31,6 +35,9 @@ var _ Controller = (*launchsim.Sim)(nil)
 //	POST   /switches/{name}?on=true|false   flip a switch (recorded as changed_by "admin")
 func Handler(c Controller) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /clock", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"simulated": c.Clock().Format(time.RFC3339)})
+	})
 	mux.HandleFunc("GET /incidents", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, c.Incidents())
 	})

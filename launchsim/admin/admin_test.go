@@ -17,7 +17,7 @@ import (
 func TestHandler(t *testing.T) {
 	db := mysqltest.New(t).OpenInterpolated(t)
 	now := time.Date(2026, 9, 20, 8, 0, 0, 0, time.UTC)
-	sim, err := launchsim.New(context.Background(), db, launchsim.Options{Now: func() time.Time { return now }, Schema: schema.PrimaryKeysOnly})
+	sim, err := launchsim.New(context.Background(), db, launchsim.Options{Now: func() time.Time { return now }, Schema: schema.InProcess})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +28,7 @@ func TestHandler(t *testing.T) {
 		status             int
 		body               string // substring of the response
 	}{
+		{"clock at the opening", "GET", "/clock", 200, `{"simulated":"2026-09-20T08:00:00+09:00"}`},
 		{"list incidents", "GET", "/incidents", 200, `"name":"kait_lag","active":false`},
 		{"start incident", "POST", "/incidents/kait_lag", 200, `"name":"kait_lag","active":true`},
 		{"end incident", "DELETE", "/incidents/kait_lag", 200, `"name":"kait_lag","active":false`},

@@ -31,10 +31,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		listen    = app.Flag("listen", "Address of the in-process MySQL-protocol server (database kos, user root, no password); unused with --mysql.dsn.").Default("127.0.0.1:3307").String()
 		dsn       = app.Flag("mysql.dsn", "Write into this existing MySQL/MariaDB database instead (go-sql-driver DSN); missing tables are created.").Envar("KOS_LAUNCHSIM_DSN").String()
-		speed     = app.Flag("speed", "Simulated seconds of traffic per real second (60: one launch-day hour per minute). Timestamps stay real.").Default("60").Float64()
+		speed     = app.Flag("speed", "Simulated seconds per real second (60: one launch-day hour per minute; 480: the day in 3 minutes). Timestamps stay real.").Default("60").Float64()
+		plan      = app.Flag("plan", "Launch-plan YAML file (line-up, mix, volumes, opening, hourly shape); default the shipped plan (launchsim/plans/default.yaml).").PlaceHolder("FILE").String()
+		start     = app.Flag("start", "Simulated time to start at: HH:MM today in the plan's time zone, or RFC 3339; default the plan's opening today (08:00 Asia/Seoul), whenever the process starts.").String()
 		seed      = app.Flag("seed", "Random seed; the same seed replays the same day.").Default("1").Uint64()
-		daily     = app.Flag("activations.daily", "Activations per simulated day.").Default("20000").Int()
-		retention = app.Flag("retention", "How long finished rows stay in the live tables. Keep it short on the in-process server: its tables slow down with every row they hold.").Default("15s").Duration()
+		daily     = app.Flag("activations.daily", "Override the plan's activations per day; its pre-orders and ports scale with them.").Int()
+		retention = app.Flag("retention", "How long finished rows stay in the live tables; 0 deletes them as they finish (no gauge reads them). The in-process server slows down with every row its tables hold.").Default("0s").Duration()
 		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
 		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
@@ -43,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	logger := app.Logger()
-	if err := simulate(ctx, logger, options{listen: *listen, dsn: *dsn, speed: *speed, seed: *seed, daily: *daily,
+	if err := simulate(ctx, logger, options{listen: *listen, dsn: *dsn, speed: *speed, plan: *plan, start: *start, seed: *seed, daily: *daily,
 		retention: *retention, incidents: *incidents, switches: *switches, adminAddr: *adminAddr}); err != nil {
 		fmt.Fprintln(stderr, "kos_launchsim:", err)
 		return 1
@@ -54,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // options are the command's flags.
 type options struct {
 	listen, dsn, adminAddr string
+	plan, start            string
 	speed                  float64
 	seed                   uint64
 	daily                  int
@@ -63,7 +66,26 @@ type options struct {
 
 // simulate serves or fills the database and runs the day until ctx ends.
 func simulate(ctx context.Context, logger *slog.Logger, o options) error {
-	opt := launchsim.Options{Seed: o.seed, Speed: o.speed, DailyActivations: o.daily, Retention: o.retention, Logger: logger}
+	if o.speed <= 0 || o.daily < 0 || o.retention < 0 {
+		return errors.New("--speed must be positive, --activations.daily and --retention not negative")
+	}
+	plan := launchsim.DefaultPlan()
+	if o.plan != "" {
+		var err error
+		if plan, err = launchsim.LoadPlan(o.plan); err != nil {
+			return fmt.Errorf("--plan: %w", err)
+		}
+	}
+	if o.daily > 0 {
+		plan = plan.WithActivations(o.daily)
+	}
+	opt := launchsim.Options{Seed: o.seed, Speed: o.speed, Plan: &plan, Retention: o.retention, Logger: logger}
+	if o.start != "" {
+		var err error
+		if opt.Start, err = launchsim.ParseStart(o.start, time.Now(), plan.Location()); err != nil {
+			return fmt.Errorf("--start: %w", err)
+		}
+	}
 	for _, spec := range o.incidents {
 		a, err := launchsim.ParseIncident(spec)
 		if err != nil {
@@ -78,16 +100,13 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 		}
 		opt.Schedule = append(opt.Schedule, a)
 	}
-	if o.speed <= 0 || o.daily <= 0 || o.retention <= 0 {
-		return errors.New("--speed, --activations.daily and --retention must be positive")
-	}
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 
 	target := o.dsn
 	if target == "" {
-		opt.Schema = schema.PrimaryKeysOnly
+		opt.Schema = schema.InProcess
 		srv, err := memsql.Start(o.listen, "kos")
 		if err != nil {
 			return err
@@ -117,7 +136,7 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 		defer shutdown(srv)
 		logger.Info("admin API", "addr", o.adminAddr)
 	}
-	logger.Info("launch day started", "speed", o.speed, "seed", o.seed, "activations_per_day", o.daily)
+	logger.Info("launch day started", "plan", plan.Name(), "simulated_time", sim.Clock().Format(time.RFC3339), "speed", o.speed, "seed", o.seed)
 	return sim.Run(ctx)
 }
 
