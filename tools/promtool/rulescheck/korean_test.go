@@ -1,0 +1,61 @@
+package rulescheck
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// koreanProblems lists what an alert's annotations lack for the war-room,
+// which reads alerts in Korean: summary_ko (static, like summary) and
+// description_ko, each with Hangul in it.
+func koreanProblems(ann map[string]string) []string {
+	var problems []string
+	for _, key := range []string{"summary_ko", "description_ko"} {
+		v, ok := ann[key]
+		switch {
+		case !ok || strings.TrimSpace(v) == "":
+			problems = append(problems, key+" is missing")
+		case !strings.ContainsFunc(v, func(r rune) bool { return unicode.Is(unicode.Hangul, r) }):
+			problems = append(problems, key+" has no Hangul")
+		}
+	}
+	if strings.Contains(ann["summary_ko"], "{{") {
+		problems = append(problems, "summary_ko is templated")
+	}
+	return problems
+}
+
+func TestKoreanProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ann  map[string]string
+		want []string
+	}{
+		{"both Korean", map[string]string{"summary_ko": "개통이 멈췄습니다.", "description_ko": "{{ $value }}건"}, nil},
+		{"none", map[string]string{"summary": "Stalled."}, []string{"summary_ko is missing", "description_ko is missing"}},
+		{"blank", map[string]string{"summary_ko": " ", "description_ko": "개통"}, []string{"summary_ko is missing"}},
+		{"English in the Korean slot", map[string]string{"summary_ko": "개통", "description_ko": "Only {{ $value }} per second."}, []string{"description_ko has no Hangul"}},
+		{"templated summary", map[string]string{"summary_ko": "{{ $labels.agency }} 오류", "description_ko": "오류"}, []string{"summary_ko is templated"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := koreanProblems(tc.ann)
+			if strings.Join(got, "; ") != strings.Join(tc.want, "; ") {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestEveryAlertHasKorean: each alert of rules/ carries Korean text.
+func TestEveryAlertHasKorean(t *testing.T) {
+	as := alerts(loadRules(t))
+	if len(as) == 0 {
+		t.Fatal("no alerts in rules/")
+	}
+	for _, a := range as {
+		for _, p := range koreanProblems(a.Annotations) {
+			t.Errorf("%s: %s", a.Alert, p)
+		}
+	}
+}
