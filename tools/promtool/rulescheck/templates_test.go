@@ -118,10 +118,15 @@ func TestChatMessageOfEveryAlert(t *testing.T) {
 					t.Errorf("title %q lacks %q", title, want)
 				}
 			}
-			for _, want := range []string{r.Labels["severity"], r.Annotations["summary"], r.Annotations["description"], "Runbook: " + r.Annotations["runbook_url"]} {
+			for _, want := range []string{r.Labels["severity"], r.Annotations["summary"], r.Annotations["description"],
+				r.Annotations["summary_ko"], r.Annotations["description_ko"], "Runbook: " + r.Annotations["runbook_url"]} {
 				if !strings.Contains(text, want) {
 					t.Errorf("text lacks %q:\n%s", want, text)
 				}
+			}
+			// The war-room reads Korean first; English follows for whoever has none.
+			if ko, en := strings.Index(text, r.Annotations["description_ko"]), strings.Index(text, r.Annotations["summary"]); ko > en {
+				t.Errorf("Korean description after the English summary:\n%s", text)
 			}
 			m := dashboardLink.FindStringSubmatch(text)
 			if m == nil {
@@ -138,6 +143,10 @@ func TestChatMessageOfEveryAlert(t *testing.T) {
 // and which dashboard each kind of alert links to.
 func TestChatMessageGroups(t *testing.T) {
 	chat := loadChat(t)
+	// An alert of a rule file written before summary_ko and description_ko.
+	englishOnly := sampleAlert(t, "KOSExporterDown", "kos:9847", false)
+	delete(englishOnly.Annotations, "summary_ko")
+	delete(englishOnly.Annotations, "description_ko")
 	for _, tc := range []struct {
 		name      string
 		alerts    []*alert.Alert
@@ -150,7 +159,10 @@ func TestChatMessageGroups(t *testing.T) {
 			"[FIRING:2] KOSExporterDown · platform · critical", nil, "kos-exporter"},
 		{"resolved",
 			[]*alert.Alert{sampleAlert(t, "KOSActivationsStalled", "kos:9847", true)},
-			"[RESOLVED] KOSActivationsStalled · contract · critical", []string{"✅ resolved"}, "kos-contract"},
+			"[RESOLVED] KOSActivationsStalled · contract · critical", []string{"✅ resolved · 해결 *실판 개통"}, "kos-contract"},
+		{"English only when an alert has no Korean",
+			[]*alert.Alert{englishOnly},
+			"[FIRING:1] KOSExporterDown · platform · critical", []string{"🔴 critical *Prometheus cannot scrape kos_exporter.*\nScrapes of"}, "kos-exporter"},
 		{"partly resolved counts the firing",
 			[]*alert.Alert{sampleAlert(t, "KOSAgencyErrorRatioHigh", "kos-1:9847", false), sampleAlert(t, "KOSAgencyErrorRatioHigh", "kos-2:9847", true)},
 			"[FIRING:1] KOSAgencyErrorRatioHigh · integration · critical", []string{"🔴 critical", "✅ resolved"}, "kos-integration"},
