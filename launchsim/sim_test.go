@@ -217,10 +217,10 @@ func TestKaitSkipSwitchClearsLag(t *testing.T) {
 		t.Errorf("after the switch: KAIT leg age %gs, %g pending; want 0 and 0", age, pending)
 	}
 	s := collect(t, r.db, cs)
-	if s[`kos_switch_on{switch=kait_insurance_precheck_skip}`] != 1 {
+	if s[`kos_switch_on{screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`] != 1 {
 		t.Error("kos_switch_on does not show the switch on")
 	}
-	changed := s[`kos_switch_last_change_timestamp_seconds{changed_by=test,switch=kait_insurance_precheck_skip}`]
+	changed := s[`kos_switch_last_change_timestamp_seconds{changed_by=test,screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`]
 	if want := float64(switchAt.Unix()); changed != want {
 		t.Errorf("switch last change %v, want %v", changed, want)
 	}
