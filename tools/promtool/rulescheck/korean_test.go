@@ -1,14 +1,19 @@
 package rulescheck
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
 )
 
+var templateField = regexp.MustCompile(`\$(?:labels\.[A-Za-z_]+|value)`)
+
 // koreanProblems lists what an alert's annotations lack for the war-room,
 // which reads alerts in Korean: summary_ko (static, like summary) and
-// description_ko, each with Hangul in it.
+// description_ko, each with Hangul in it and showing every label and value
+// the English description shows.
 func koreanProblems(ann map[string]string) []string {
 	var problems []string
 	for _, key := range []string{"summary_ko", "description_ko"} {
@@ -22,6 +27,12 @@ func koreanProblems(ann map[string]string) []string {
 	}
 	if strings.Contains(ann["summary_ko"], "{{") {
 		problems = append(problems, "summary_ko is templated")
+	}
+	ko := templateField.FindAllString(ann["description_ko"], -1)
+	for _, f := range templateField.FindAllString(ann["description"], -1) {
+		if !slices.Contains(ko, f) && !slices.Contains(problems, "description_ko lacks "+f) {
+			problems = append(problems, "description_ko lacks "+f)
+		}
 	}
 	return problems
 }
@@ -37,6 +48,11 @@ func TestKoreanProblems(t *testing.T) {
 		{"blank", map[string]string{"summary_ko": " ", "description_ko": "개통"}, []string{"summary_ko is missing"}},
 		{"English in the Korean slot", map[string]string{"summary_ko": "개통", "description_ko": "Only {{ $value }} per second."}, []string{"description_ko has no Hangul"}},
 		{"templated summary", map[string]string{"summary_ko": "{{ $labels.agency }} 오류", "description_ko": "오류"}, []string{"summary_ko is templated"}},
+		{"same fields as the English", map[string]string{"summary_ko": "오류", "description_ko": "{{ $labels.agency }} 호출의 {{ $value }}",
+			"description": "{{ $value }} of {{ $labels.agency }} ({{ $labels.agency }})"}, nil},
+		{"a label the English shows", map[string]string{"summary_ko": "오류", "description_ko": "{{ $value }} 실패",
+			"description": "{{ $value }} of {{ $labels.agency }} ({{ $labels.agency }}, {{ $labels.job }})"},
+			[]string{"description_ko lacks $labels.agency", "description_ko lacks $labels.job"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := koreanProblems(tc.ann)
