@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 )
 
 var templateField = regexp.MustCompile(`\$(?:labels\.[A-Za-z_]+|value)`)
@@ -21,7 +20,7 @@ func koreanProblems(ann map[string]string) []string {
 		switch {
 		case !ok || strings.TrimSpace(v) == "":
 			problems = append(problems, key+" is missing")
-		case !strings.ContainsFunc(v, func(r rune) bool { return unicode.Is(unicode.Hangul, r) }):
+		case !hasHangul(v):
 			problems = append(problems, key+" has no Hangul")
 		}
 	}
