@@ -30,12 +30,16 @@ func runbookSections(doc string) map[string]string {
 }
 
 // runbooksWithoutKorean lists the alerts whose runbook section is missing or
-// has no Hangul: the war-room reads runbooks in Korean.
+// has no Korean block (a **한국어** line, then Hangul before **English**): the
+// war-room reads runbooks in Korean, and a screen name quoted in the English
+// (KAIT보험 사전체크 SKIP) is not a translation.
 func runbooksWithoutKorean(doc string, alertNames []string) []string {
 	sections := runbookSections(doc)
 	var missing []string
 	for _, a := range alertNames {
-		if body, ok := sections[strings.ToLower(a)]; !ok || !hasHangul(body) {
+		_, ko, ok := strings.Cut(sections[strings.ToLower(a)], "**한국어**")
+		ko, _, _ = strings.Cut(ko, "**English**")
+		if !ok || !hasHangul(ko) {
 			missing = append(missing, a)
 		}
 	}
@@ -43,8 +47,11 @@ func runbooksWithoutKorean(doc string, alertNames []string) []string {
 }
 
 func TestRunbooksWithoutKorean(t *testing.T) {
-	const doc = "# Runbooks\n\n개요\n\n## KOSA\n\n**Meaning.** A.\n\n**한국어** 개통 지연.\n\n" +
-		"## KOSB\n\n**Meaning.** B.\n\n## Tuning\n\n한국어 설명\n"
+	const doc = "# Runbooks\n\n개요\n\n## KOSA\n\n**한국어**\n\n- 개통 지연.\n\n**English**\n\n**Meaning.** A.\n\n" +
+		"## KOSB\n\n**Meaning.** B.\n\n" +
+		"## KOSScreen\n\n**Meaning.** Turn on KAIT보험 사전체크 SKIP.\n\n" +
+		"## KOSEmptyBlock\n\n**한국어**\n\n**English**\n\n**Meaning.** 개통 (see glossary).\n\n" +
+		"## KOSNoEnglish\n\n**한국어**\n\n- 번호이동.\n\n## Tuning\n\n한국어 설명\n"
 	for _, tc := range []struct {
 		name   string
 		alerts []string
@@ -54,6 +61,9 @@ func TestRunbooksWithoutKorean(t *testing.T) {
 		{"English only, Hangul in the next section", []string{"KOSB"}, []string{"KOSB"}},
 		{"Hangul only in the preamble", []string{"KOSA", "KOSB"}, []string{"KOSB"}},
 		{"no section", []string{"KOSC"}, []string{"KOSC"}},
+		{"Hangul only in a screen name of the English", []string{"KOSScreen"}, []string{"KOSScreen"}},
+		{"empty Korean block", []string{"KOSEmptyBlock"}, []string{"KOSEmptyBlock"}},
+		{"Korean block without English after it", []string{"KOSNoEnglish"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := runbooksWithoutKorean(doc, tc.alerts); !slices.Equal(got, tc.want) {
