@@ -14,13 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kos-ops/kos_exporter/internal/releasetest"
 	rpmutils "github.com/sassoftware/go-rpmutils"
 )
 
 // The release as the README and the issue promise it, written out here
 // rather than derived from layout.go, so a change to either shows.
 const (
-	testVersion    = "v1.2.3-4-gabcdef0"
+	testVersion    = releasetest.Version
 	testPkgVersion = "1.2.3+4.gabcdef0"
 	testArchive    = "kos_exporter-1.2.3-4-gabcdef0.linux-amd64.tar.gz"
 	testDeb        = "kos-exporter_1.2.3+4.gabcdef0_amd64.deb"
@@ -69,20 +70,14 @@ type release struct {
 // binaries' directory and the simulator.
 func releaseBins(t *testing.T) (binDir, simBin string) {
 	t.Helper()
-	dist := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "make", "-s", "-C", "../..", "release-bins", "ARCHES=amd64", "DIST="+dist,
-		"VERSION="+testVersion, "REVISION=0123456789abcdef0123456789abcdef01234567",
-		"BRANCH=disttest", "BUILDUSER=test@disttest", "BUILDDATE=20261126-08:00:00")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make release-bins: %v\n%s", err, out)
-	}
+	binDir = releasetest.Bins(t, "../..", "amd64")
 	simBin = filepath.Join(t.TempDir(), "kos_launchsim")
-	cmd = exec.CommandContext(t.Context(), "go", "build", "-o", simBin, "./launchsim/cmd/kos_launchsim")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", simBin, "./launchsim/cmd/kos_launchsim")
 	cmd.Dir = "../.."
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build kos_launchsim: %v\n%s", err, out)
 	}
-	return filepath.Join(dist, "bin"), simBin
+	return binDir, simBin
 }
 
 // TestRelease builds the amd64 archive, deb and rpm from release binaries,

@@ -18,37 +18,24 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 
+	"github.com/kos-ops/kos_exporter/internal/releasetest"
 	"github.com/kos-ops/kos_exporter/tools/image/internal/imagetest"
 )
 
 const repoRoot = "../.."
 
-// The stamp the test gives `make release-bins`: fixed, so a second run
-// reuses the linked binaries from Go's build cache.
+// The test binaries' stamp (internal/releasetest), shared with tools/dist.
 const (
-	testVersion  = "v9.8.7-imagetest"
-	testRevision = "0123456789abcdef0123456789abcdef01234567"
-	testEpoch    = 1767225600 // 2026-01-01T00:00:00Z
+	testVersion  = releasetest.Version
+	testRevision = releasetest.Revision
+	testEpoch    = releasetest.Epoch
 )
-
-// releaseBins builds the release binaries with make release-bins (the
-// build `make image` ships) into a temporary DIST.
-func releaseBins(t *testing.T) string {
-	t.Helper()
-	dist := t.TempDir()
-	cmd := exec.CommandContext(t.Context(), "make", "-s", "-C", repoRoot, "release-bins", "DIST="+dist,
-		"VERSION="+testVersion, "REVISION="+testRevision, "BRANCH=imagetest", "BUILDUSER=test@imagetest", "BUILDDATE=20260101-00:00:00")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("make release-bins: %v\n%s", err, out)
-	}
-	return filepath.Join(dist, "bin")
-}
 
 // TestMakeImage builds the image from real release binaries as `make image`
 // does, reads it back from the OCI layout and runs the binaries of the
 // host's platform taken from their layer.
 func TestMakeImage(t *testing.T) {
-	binDir := releaseBins(t)
+	binDir := releasetest.Bins(t, repoRoot, "amd64", "arm64")
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"--version", testVersion, "--revision", testRevision, "--source-date-epoch", fmt.Sprint(testEpoch),
