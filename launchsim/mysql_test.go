@@ -3,8 +3,10 @@ package launchsim_test
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,6 +32,12 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	if err := schema.Apply(ctx, db, schema.Full); err != nil {
 		t.Fatal(err)
 	}
+	// A server whose default character set is latin1 (a fresh MariaDB's)
+	// gives the reference table latin1 keys; the switches collector mixes
+	// them with Korean screen names and must still run.
+	if _, err := db.ExecContext(ctx, "ALTER TABLE ref_switch CONVERT TO CHARACTER SET latin1"); err != nil {
+		t.Fatal(err)
+	}
 	start, end := window(3 * time.Minute)
 	c := &clock{now: start}
 	// An hour's retention keeps finished rows around, as a real system would.
@@ -50,6 +58,9 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	got := collect(t, db, cs)
 	if got["kos_activations_total{channel=retail_store,kind=port_in,model=nova_x_pro,result=completed}"] == 0 {
 		t.Error("no completed activations counted on MySQL")
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Keys(got)), func(k string) bool { return strings.Contains(k, "screen=KAIT보험 사전체크 SKIP") }) {
+		t.Error("switches: no series with the KAIT pre-check screen name on a latin1 ref_switch")
 	}
 	for _, col := range cs {
 		t.Run(col.Name, func(t *testing.T) {
