@@ -108,8 +108,7 @@ func (p *parser) resolveDSN(t *Target, rt *rawTarget, o Options, lookupEnv func(
 	}
 	if t.DSNFile != "" {
 		line = rt.dsnFile.line
-		data, err := readFile(t.DSNFile, MaxDSNFileSize)
-		dsn := strings.TrimSpace(string(data))
+		dsn, err := readSecret(t.DSNFile, readFile)
 		switch {
 		case err != nil:
 			p.errorf(rt.dsnFile.line, subject, "dsn_file: %v", err)
@@ -167,13 +166,22 @@ func lookupVar(name string, lookupEnv func(string) (string, bool), readFile func
 	case !fileSet:
 		return "", fmt.Errorf("environment variable %q is not set (nor %q)", name, fileVar)
 	}
-	data, err := readFile(path, MaxDSNFileSize)
-	if err != nil {
+	value, err := readSecret(path, readFile)
+	switch {
+	case err != nil:
 		return "", fmt.Errorf("%s: %w", fileVar, err)
-	}
-	value = strings.TrimSpace(string(data))
-	if value == "" {
+	case value == "":
 		return "", fmt.Errorf("%s: file %q is empty", fileVar, path)
 	}
 	return value, nil
+}
+
+// readSecret reads the file at path, capped at MaxDSNFileSize, as one value
+// without surrounding white space (a trailing newline is not part of it).
+func readSecret(path string, readFile func(string, int64) ([]byte, error)) (string, error) {
+	data, err := readFile(path, MaxDSNFileSize)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(data)), nil
 }
