@@ -111,7 +111,7 @@ AMTOOL    := $(GO) tool -modfile=$(TOOLS_MOD) amtool
 bundle:
 	@echo "bundle: rendering rules/ and dashboards/ with bundle.yaml, then the Helm chart's copies (a few seconds)"
 	$(GO) run ./dashboards/gen
-	cd tools/helmcheck && $(GO) run ./sync
+	$(MAKE) -s helm-sync
 
 rules-test:
 	@echo "rules-test: go tool builds promtool and amtool ($(TOOLS_MOD)) first: about 10 min on 2 cores on a fresh machine, seconds once cached"
@@ -152,7 +152,7 @@ e2e: build
 # The fuzz targets briefly (CI), bounded by executions, not time: a
 # duration -fuzztime races Go's fuzz coordinator and fails with a bare
 # "context deadline exceeded" (go.dev/issue/75804, unfixed in Go 1.26).
-# About 10 s each on 2 cores; longer by hand: make fuzz-short FUZZSCALE=100
+# About 10 s each on 2 cores; longer by hand: make fuzz-short FUZZSCALE=60 (about 10 min each)
 FUZZSCALE ?= 1
 fuzz-short:
 	@echo "fuzzing 3 targets, about 10 s each (x$(FUZZSCALE))"
