@@ -118,7 +118,7 @@ func parseDSN(secret config.Secret) (*mysql.Config, error) {
 		// Sent as is, before the session is read-only: a value such as
 		// "1, tx_read_only=0" or "(SELECT NEXTVAL(s))" would run.
 		if !setName.MatchString(name) || !setValue.MatchString(value) {
-			return nil, fmt.Errorf("parameter %s is not allowed: a session variable takes one plain value (a number, a word or a simple 'quoted' text)", paramName(name))
+			return nil, fmt.Errorf("parameter %s is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)", paramName(name))
 		}
 	}
 	return cfg, nil
@@ -127,7 +127,7 @@ func parseDSN(secret config.Secret) (*mysql.Config, error) {
 // What a session-variable parameter may look like: the driver writes
 // "SET name=value" with both as given.
 var (
-	setName  = regexp.MustCompile(`^(@@)?([A-Za-z_]+\.)?[A-Za-z0-9_]+$`)
+	setName  = regexp.MustCompile(`(?i)^(@@)?(session\.)?[a-z0-9_]+$`) // not GLOBAL: a DSN has no business with the server's settings
 	setValue = regexp.MustCompile(`^([A-Za-z0-9_.+-]*|'[A-Za-z0-9_.+:/ -]*')$`)
 )
 

@@ -69,10 +69,11 @@ func TestParseDSNErrors(t *testing.T) {
 		{"client charset variable", "kos:" + sentinel + "@tcp(h:3306)/db?character_set_client=cp932", `parameter "character_set_client" is not allowed: ` + charsetWhy},
 		// The driver sends "SET name=value" as given, before the session is
 		// read-only.
-		{"second assignment in a value", "kos:" + sentinel + "@tcp(h:3306)/db?wait_timeout=60%2Ctx_read_only%3D0", `parameter "wait_timeout" is not allowed: a session variable takes one plain value (a number, a word or a simple 'quoted' text)`},
-		{"charset hidden in a value", "kos:" + sentinel + "@tcp(h:3306)/db?wait_timeout=60%2C%20character_set_client%3Dbig5", `parameter "wait_timeout" is not allowed: a session variable takes one plain value (a number, a word or a simple 'quoted' text)`},
-		{"expression in a value", "kos:" + sentinel + "@tcp(h:3306)/db?autocommit=%28SELECT%20NEXTVAL%28s%29%29", `parameter "autocommit" is not allowed: a session variable takes one plain value (a number, a word or a simple 'quoted' text)`},
-		{"user variable assigned", "kos:" + sentinel + "@tcp(h:3306)/db?@x:=1", `parameter with a malformed name is not allowed: a session variable takes one plain value (a number, a word or a simple 'quoted' text)`},
+		{"second assignment in a value", "kos:" + sentinel + "@tcp(h:3306)/db?wait_timeout=60%2Ctx_read_only%3D0", `parameter "wait_timeout" is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)`},
+		{"charset hidden in a value", "kos:" + sentinel + "@tcp(h:3306)/db?wait_timeout=60%2C%20character_set_client%3Dbig5", `parameter "wait_timeout" is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)`},
+		{"expression in a value", "kos:" + sentinel + "@tcp(h:3306)/db?autocommit=%28SELECT%20NEXTVAL%28s%29%29", `parameter "autocommit" is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)`},
+		{"server-wide setting", "kos:" + sentinel + "@tcp(h:3306)/db?@@global.max_statement_time=0", `parameter with a malformed name is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)`},
+		{"user variable assigned", "kos:" + sentinel + "@tcp(h:3306)/db?@x:=1", `parameter with a malformed name is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := ParseDSN("kos", config.Secret(tc.dsn))
