@@ -16,6 +16,11 @@
 --     Prometheus treats as a counter reset (hourly figures are increase()
 --     over 1h). One row per day, not per hour, keeps the tables that are
 --     updated every second small.
+--   * Call logs (agency_call, product_call): one row per call, never
+--     updated; only collectors-live.yaml reads them, for order systems
+--     without daily tables. That variant counts since midnight through the
+--     time-led covering indexes marked below (README "What it costs your
+--     database" lists them).
 -- Times are DATETIME in the database's own time zone, so NOW() and
 -- CURDATE() in the collectors compare like with like.
 -- State 'abandoned' (every live table): left unfinished by a previous
