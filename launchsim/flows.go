@@ -66,9 +66,8 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		if !p.takes(i) {
 			continue
 		}
-		result := "ok"
-		if p.productFail[i] < productFailRate {
-			result = "failed"
+		result := p.productResult(i)
+		if result == "failed" {
 			s.enqueueError(b, now, "product_call", id)
 		}
 		b.add("product_call_daily", productDailyKey, []any{day, pr.name, pr.operation}, result, 1)

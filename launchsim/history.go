@@ -196,9 +196,8 @@ func (g *generator) activation(at time.Time, preorder bool) {
 		if !p.takes(i) {
 			continue
 		}
-		result := "ok"
-		if p.productFail[i] < productFailRate {
-			result = "failed"
+		result := p.productResult(i)
+		if result == "failed" {
 			g.errorItem(fin, "product_call", id)
 		}
 		g.row("product_call", productCallCols, s.id("product_call"), s.ts(fin), pr.name, pr.operation, result)

@@ -149,7 +149,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("live collectors match the summary tables", func(t *testing.T) {
-		summary, live := collect(t, db, loadCollectors(t)), collect(t, db, loadLiveCollectors(t))
+		summary, live := collect(t, db, loadCollectors(t)), collect(t, db, loadCollectorsFile(t, "collectors-live.yaml"))
 		if s, l := sortedKeys(summary.byMetric()), sortedKeys(live.byMetric()); !slices.Equal(s, l) {
 			t.Fatalf("metrics differ:\nsummary %v\nlive    %v", s, l)
 		}
@@ -183,7 +183,7 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 	for _, c := range loadCollectors(t) {
 		summary[c.Name] = c
 	}
-	live := loadLiveCollectors(t)
+	live := loadCollectorsFile(t, "collectors-live.yaml")
 	if len(live) != len(summary) {
 		t.Errorf("collectors-live.yaml has %d collectors, collectors.yaml %d", len(live), len(summary))
 	}
@@ -220,19 +220,6 @@ func unplaced(c *config.Collector, withSQL bool) config.Collector {
 		out.Metrics = append(out.Metrics, &m)
 	}
 	return out
-}
-
-func loadLiveCollectors(t testing.TB) []*config.Collector {
-	t.Helper()
-	b, err := os.ReadFile("../collectors-live.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse(b, "collectors-live.yaml")
-	if err != nil {
-		t.Fatalf("collectors-live.yaml: %v", err)
-	}
-	return cfg.Collectors
 }
 
 // loadConns is Load's connections: one on the in-process server.

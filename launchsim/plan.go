@@ -142,6 +142,14 @@ func (p activationPlan) takes(i int) bool {
 	return products[i].eligible(p.kind, p.channel) && p.productUse[i] < products[i].share
 }
 
+// productResult is the outcome of product call i: ok or failed.
+func (p activationPlan) productResult(i int) string {
+	if p.productFail[i] < productFailRate {
+		return "failed"
+	}
+	return "ok"
+}
+
 // makes reports whether the activation makes call i, given the switches.
 func (p activationPlan) makes(i int, sw map[string]bool) bool {
 	switch i {
