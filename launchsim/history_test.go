@@ -197,7 +197,10 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 				t.Errorf("collector %s reads a daily table", l.Name)
 			}
 			if !reflect.DeepEqual(unplaced(s, false), unplaced(l, false)) {
-				t.Errorf("collector %s: metrics or interval differ from collectors.yaml", l.Name)
+				t.Errorf("collector %s: metrics differ from collectors.yaml", l.Name)
+			}
+			if l.Interval != liveCounterInterval {
+				t.Errorf("collector %s: interval %s, want %s: each run counts the whole day", l.Name, l.Interval, liveCounterInterval)
 			}
 		case !reflect.DeepEqual(unplaced(s, true), unplaced(l, true)):
 			t.Errorf("collector %s: differs from collectors.yaml, which it should copy", l.Name)
@@ -205,13 +208,16 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 	}
 }
 
+// liveCounterInterval is how often collectors-live.yaml's counters run.
+const liveCounterInterval = time.Minute
+
 // unplaced is c without its positions in the file, and without its query
-// unless withSQL.
+// and schedule unless withSQL.
 func unplaced(c *config.Collector, withSQL bool) config.Collector {
 	out := *c
 	out.Pos = config.Pos{}
 	if !withSQL {
-		out.SQL = ""
+		out.SQL, out.Interval, out.Staleness = "", 0, 0
 	}
 	out.Metrics = nil
 	for _, m := range c.Metrics {
