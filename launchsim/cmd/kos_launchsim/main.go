@@ -48,10 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := app.Logger()
 	o := options{listen: *listen, dsn: *dsn, speed: *speed, plan: *plan, start: *start, seed: *seed, daily: *daily,
-		retention: *retention, incidents: *incidents, switches: *switches, adminAddr: *adminAddr, history: -1}
-	if historySet {
-		o.history = *history
-	}
+		retention: *retention, incidents: *incidents, switches: *switches, adminAddr: *adminAddr, load: historySet, historyDays: *history}
 	if err := simulate(ctx, logger, o); err != nil {
 		fmt.Fprintln(stderr, "kos_launchsim:", err)
 		return 1
@@ -68,13 +65,14 @@ type options struct {
 	daily                  int
 	retention              time.Duration
 	incidents, switches    []string
-	history                int // days of history to load, then exit; -1: play live
+	load                   bool // load in bulk, then exit, instead of playing live
+	historyDays            int
 }
 
 // simulate serves or fills the database and runs the day until ctx ends.
 func simulate(ctx context.Context, logger *slog.Logger, o options) error {
-	if o.speed <= 0 || o.daily < 0 || o.retention < 0 {
-		return errors.New("--speed must be positive, --activations.daily and --retention not negative")
+	if o.speed <= 0 || o.daily < 0 || o.retention < 0 || o.historyDays < 0 {
+		return errors.New("--speed must be positive, --activations.daily, --retention and --history-days not negative")
 	}
 	plan := launchsim.DefaultPlan()
 	if o.plan != "" {
@@ -108,8 +106,8 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 		opt.Schedule = append(opt.Schedule, a)
 	}
 
-	if o.history >= 0 {
-		return load(ctx, logger, o.dsn, opt, o.history)
+	if o.load {
+		return load(ctx, logger, o.dsn, opt, o.historyDays)
 	}
 
 	ctx, stop := context.WithCancel(ctx)
