@@ -33,8 +33,8 @@ func (m measured) per15s() time.Duration {
 }
 
 // bench loads the scenarios, measures every collectors file on each and
-// writes the report to out.
-func bench(ctx context.Context, logger *slog.Logger, out io.Writer, o options) (err error) {
+// writes the report to out; what it will do goes to stderr first.
+func bench(ctx context.Context, logger *slog.Logger, out, stderr io.Writer, o options) (err error) {
 	scs, err := scenarios(o)
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func bench(ctx context.Context, logger *slog.Logger, out io.Writer, o options) (
 	if err != nil {
 		return errors.New("--mysql.dsn: not a valid go-sql-driver DSN (user:password@tcp(host:port)/)")
 	}
-	fmt.Fprint(os.Stderr, describe(o, scs))
+	fmt.Fprint(stderr, describe(o, scs))
 	admin, err := openDB(server, "", "")
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, done := app.Parse(args); done {
 		return code
 	}
-	if err := bench(ctx, app.Logger(), stdout, o); err != nil {
+	if err := bench(ctx, app.Logger(), stdout, stderr, o); err != nil {
 		fmt.Fprintln(stderr, "benchdb:", err)
 		return 1
 	}
@@ -65,7 +65,7 @@ func describe(o options, scs []scenario) string {
 		fmt.Fprintf(&b, "  %s_%s: %s\n", o.prefix, s.name, s.describe())
 	}
 	fmt.Fprintf(&b, "then %d runs of every collector in %s per scenario.\n", o.runs, strings.Join(o.configs, " and "))
-	fmt.Fprintf(&b, "Takes about %s on 2 shared cores (a day loads in about 20 s, 90 days of history in 6-10 min; --reuse skips loaded scenarios).\n",
+	fmt.Fprintf(&b, "Takes about %s on 2 shared cores (a launch day loads in 5-20 s, 90 days of history in about 11 min; --reuse skips loaded scenarios).\n",
 		estimate(o, scs).Round(time.Minute))
 	return b.String()
 }
@@ -76,9 +76,9 @@ func estimate(o options, scs []scenario) time.Duration {
 	var d time.Duration
 	for _, s := range scs {
 		if !o.reuse {
-			d += time.Duration(s.historyDays+1) * 5 * time.Second * time.Duration(o.activations) / 45000
+			d += time.Duration(s.historyDays+1) * 7 * time.Second * time.Duration(o.activations) / 45000
 		}
-		d += time.Duration(len(o.configs)*16*o.runs) * 50 * time.Millisecond
+		d += time.Duration(len(o.configs)*16*o.runs) * 25 * time.Millisecond
 	}
 	return d + time.Minute
 }
