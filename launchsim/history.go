@@ -60,7 +60,7 @@ func Load(ctx context.Context, db *sql.DB, opt Options, h History) (LoadStats, e
 		}
 	}
 	g := &generator{s: s, now: s.start, w: newBulkWriter(ctx, db, h.Conns), daily: newBatch(), rows: map[string]int64{}}
-	g.gen(h.Days)
+	g.gen(ctx, h.Days)
 	if err := g.w.close(); err != nil {
 		return LoadStats{}, fmt.Errorf("launchsim: load: %w", err)
 	}
@@ -111,13 +111,13 @@ type arrival struct {
 }
 
 // gen creates the arrivals from days before the launch day's opening to
-// now, an hour at a time in time order.
-func (g *generator) gen(days int) {
+// now, an hour at a time in time order, until ctx ends.
+func (g *generator) gen(ctx context.Context, days int) {
 	s := g.s
 	from := -time.Duration(days) * 24 * time.Hour
 	streams := newStreams(s.opt.Seed, s.plan, from)
 	var hour []arrival
-	for h := from; h < s.offset; h += time.Hour {
+	for h := from; h < s.offset && ctx.Err() == nil; h += time.Hour {
 		until := min(h+time.Hour, s.offset)
 		hour = hour[:0]
 		for i, st := range streams {
