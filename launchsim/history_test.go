@@ -134,7 +134,7 @@ func TestLoad(t *testing.T) {
 	t.Run("indexes are created again", func(t *testing.T) {
 		for table, want := range map[string][]string{
 			"activation":  {"PRIMARY", "activation_finished", "activation_requested", "activation_state"},
-			"agency_call": {"PRIMARY", "agency_call_time"},
+			"agency_call": {"PRIMARY", "agency_call_label", "agency_call_time"},
 		} {
 			_, rows := mysqltest.Rows(t, db, "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? ", table)
 			var got []string

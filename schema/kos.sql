@@ -19,8 +19,8 @@
 --   * Call logs (agency_call, product_call): one row per call, never
 --     updated; only collectors-live.yaml reads them, for order systems
 --     without daily tables. That variant counts since midnight through the
---     time-led covering indexes marked below (README "What it costs your
---     database" lists them).
+--     covering indexes marked below, time-led (label-led for the call
+--     counters; README "What it costs your database" lists them).
 -- Times are DATETIME in the database's own time zone, so NOW() and
 -- CURDATE() in the collectors compare like with like.
 -- State 'abandoned' (every live table): left unfinished by a previous
@@ -134,7 +134,11 @@ CREATE TABLE IF NOT EXISTS agency_call (
   result          VARCHAR(8)  NOT NULL,
   latency_seconds DOUBLE      NOT NULL,
   PRIMARY KEY (id),
-  KEY agency_call_time (called_at, agency, operation, result, latency_seconds)
+  KEY agency_call_time (called_at, agency, operation, result, latency_seconds),
+  -- Label-led for the call counters (collectors-live.yaml agency_calls):
+  -- one range per agency, operation and result, today's rows only, in
+  -- group order.
+  KEY agency_call_label (agency, operation, result, called_at)
 );
 
 -- Product calls made at activation time: rate_plan, addon,
@@ -158,7 +162,8 @@ CREATE TABLE IF NOT EXISTS product_call (
   operation  VARCHAR(16) NOT NULL,
   result     VARCHAR(8)  NOT NULL,
   PRIMARY KEY (id),
-  KEY product_call_time (called_at, product, operation, result)
+  -- Label-led, as agency_call_label.
+  KEY product_call_label (product, operation, result, called_at)
 );
 
 -- Device-insurance sign-ups and their sync: KOS -> Mobins (the insurer),
