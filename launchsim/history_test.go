@@ -3,6 +3,7 @@ package launchsim_test
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"math"
 	"os"
 	"reflect"
@@ -172,6 +173,50 @@ func TestLoad(t *testing.T) {
 			case math.Abs(got-want) > 1e-9*math.Abs(want):
 				t.Errorf("%s: live %g, summary %g", k, got, want)
 			}
+		}
+	})
+
+	// The call counters read listed label values by range; a value not
+	// listed must still be counted (by the complement branch), and only
+	// today's rows of it.
+	t.Run("unlisted call labels are counted", func(t *testing.T) {
+		counters := map[string]bool{"agency_calls": true, "product_calls": true}
+		var cs []*config.Collector
+		for _, c := range loadCollectorsFile(t, "collectors-live.yaml") {
+			if counters[c.Name] {
+				cs = append(cs, c)
+			}
+		}
+		before := collect(t, db, cs)
+		for _, q := range []string{
+			"INSERT INTO agency_call (id, called_at, agency, operation, result, latency_seconds) SELECT MAX(id) + 1, CURDATE() + INTERVAL 8 HOUR, 'newco', 'identity_check', 'ok', 0.2 FROM agency_call",
+			"INSERT INTO agency_call (id, called_at, agency, operation, result, latency_seconds) SELECT MAX(id) + 1, CURDATE() - INTERVAL 1 HOUR, 'newco', 'identity_check', 'ok', 0.2 FROM agency_call",
+			"INSERT INTO agency_call (id, called_at, agency, operation, result, latency_seconds) SELECT MAX(id) + 1, CURDATE() + INTERVAL 8 HOUR, 'kait', 'new_check', 'error', 0.2 FROM agency_call",
+			"INSERT INTO agency_call (id, called_at, agency, operation, result, latency_seconds) SELECT MAX(id) + 1, CURDATE() + INTERVAL 8 HOUR, 'sgi', 'guarantee_issue', 'ok', 0.2 FROM agency_call",
+			"INSERT INTO product_call (id, called_at, product, operation, result) SELECT MAX(id) + 1, CURDATE() + INTERVAL 8 HOUR, 'new_plan', 'change', 'failed' FROM product_call",
+			"INSERT INTO product_call (id, called_at, product, operation, result) SELECT MAX(id) + 1, CURDATE() + INTERVAL 8 HOUR, 'addon', 'subscribe', 'ok' FROM product_call",
+		} {
+			if _, err := db.Exec(q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		want := maps.Clone(before)
+		for k, add := range map[string]float64{
+			"kos_agency_calls_total{agency=newco,operation=identity_check,result=ok}":      1,
+			"kos_agency_calls_total{agency=newco,operation=identity_check,result=error}":   0,
+			"kos_agency_calls_total{agency=newco,operation=identity_check,result=timeout}": 0,
+			"kos_agency_calls_total{agency=kait,operation=new_check,result=ok}":            0,
+			"kos_agency_calls_total{agency=kait,operation=new_check,result=error}":         1,
+			"kos_agency_calls_total{agency=kait,operation=new_check,result=timeout}":       0,
+			"kos_agency_calls_total{agency=sgi,operation=guarantee_issue,result=ok}":       1,
+			"kos_product_calls_total{operation=change,product=new_plan,result=ok}":         0,
+			"kos_product_calls_total{operation=change,product=new_plan,result=failed}":     1,
+			"kos_product_calls_total{operation=subscribe,product=addon,result=ok}":         1,
+		} {
+			want[k] += add
+		}
+		if got := collect(t, db, cs); !maps.Equal(got, want) {
+			t.Errorf("after the unlisted calls:\ngot  %v\nwant %v", got, want)
 		}
 	})
 }
