@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kos-ops/kos_exporter/exporter/result"
 )
@@ -31,7 +30,7 @@ type collectorState struct {
 	ran         bool // at least one run finished, successful or not
 	up          bool // the last run succeeded
 	lastSuccess time.Time
-	families    []*dto.MetricFamily // of the last success, sorted by name
+	families    []result.Family // of the last success, those with series
 	series      int
 	seq         uint64 // bumped on every published result
 }
@@ -45,8 +44,13 @@ type Store struct {
 	targets    map[string]bool // target name → last connection attempt succeeded
 	seq        uint64
 
+	// renderMu is held while a body is built; bodyMu guards rendered, so a
+	// scrape can take the current body without waiting for a render.
 	renderMu sync.Mutex
-	rendered map[string]*body // by exposition format
+	bodyMu   sync.Mutex
+	rendered map[string]*body              // by exposition format
+	lastSize map[string]int                // of the last body by format, to size the next
+	wanted   map[string][numEncodings]bool // formats and encodings scrapes used
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
@@ -62,6 +66,8 @@ func New(now func() time.Time) *Store {
 		collectors: map[string]*collectorState{},
 		targets:    map[string]bool{},
 		rendered:   map[string]*body{},
+		lastSize:   map[string]int{},
+		wanted:     map[string][numEncodings]bool{},
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_run_duration_seconds",
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
@@ -88,6 +94,7 @@ func New(now func() time.Time) *Store {
 // keep their name and target survives; the others are forgotten, so their
 // series vanish at once.
 func (s *Store) SetCollectors(infos []CollectorInfo) {
+	defer s.warm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := make(map[string]*collectorState, len(infos))
@@ -135,7 +142,15 @@ func (s *Store) RunStarted(collector string) {
 
 // Publish records a successful run; its metrics replace the previous ones.
 func (s *Store) Publish(collector string, r *result.Result, took time.Duration) {
-	families := toDTO(r.Families)
+	var families []result.Family
+	for _, f := range r.Families {
+		// A query that returned no rows: the encoders reject an empty
+		// family, which would fail the whole page.
+		if f.Len() > 0 {
+			families = append(families, f)
+		}
+	}
+	defer s.warm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.collectors[collector]
@@ -158,6 +173,7 @@ func (s *Store) Publish(collector string, r *result.Result, took time.Duration) 
 // Fail records a failed run: the collector's data stops being exposed until
 // its next success. targetReached says whether the database answered at all.
 func (s *Store) Fail(collector string, reason result.Reason, targetReached bool, took time.Duration) {
+	defer s.warm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.collectors[collector]
@@ -193,7 +209,7 @@ func (s *Store) state(collector string) *collectorState {
 
 // fresh returns the families of every collector whose data may be exposed
 // now, and a key that changes whenever that set or any of its results does.
-func (s *Store) fresh() (key string, parts [][]*dto.MetricFamily) {
+func (s *Store) fresh() (key string, parts [][]result.Family) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -211,21 +227,4 @@ func (s *Store) fresh() (key string, parts [][]*dto.MetricFamily) {
 		parts = append(parts, st.families)
 	}
 	return string(k), parts
-}
-
-// toDTO wraps a result's families for encoding. Series keep the query's
-// order: a registry's Gather would sort them, which on 100k series cost more
-// than everything else in a run together.
-func toDTO(families []result.Family) []*dto.MetricFamily {
-	out := make([]*dto.MetricFamily, 0, len(families))
-	for i := range families {
-		f := &families[i]
-		if len(f.Metrics) == 0 {
-			// A query that returned no rows: the encoders reject an empty
-			// family, which would fail the whole page.
-			continue
-		}
-		out = append(out, &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: f.Metrics})
-	}
-	return out
 }
