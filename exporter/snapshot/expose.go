@@ -34,11 +34,13 @@ const (
 )
 
 // body is the encoded data part of the exposition for one set of results,
-// with its compressed forms, each made once, on first use or right after
-// the change (see Store.warm).
+// with its compressed forms, made before it is served. Its plain form is
+// kept only while some scrape wants it uncompressed (at a million series
+// it is 35 MB against 2.4 MB gzipped).
 type body struct {
 	key   string
 	plain []byte
+	size  int // of plain
 	crc   uint32
 
 	once [numEncodings]sync.Once
@@ -49,6 +51,11 @@ type body struct {
 	// 3: a stream is a sequence of frames).
 	packed [numEncodings][]byte
 	err    [numEncodings]error
+}
+
+// has reports whether the body can be served in encoding e.
+func (b *body) has(e encoding) bool {
+	return b.plain != nil || (e != identity && b.packed[e] != nil)
 }
 
 // compressed returns the data in encoding e, compressing it on first use.
@@ -106,7 +113,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	format := expfmt.Negotiate(r.Header)
 	enc := negotiateEncoding(r.Header)
 	h.store.served(format, enc)
-	data, err := h.store.render(format, false)
+	data, err := h.store.render(format, enc, false)
 	var packed []byte
 	if err == nil && enc != identity {
 		packed, err = data.compressed(enc)
@@ -170,7 +177,7 @@ func (h *handler) writeGzip(w io.Writer, data *body, deflated, self []byte) erro
 	}
 	var trailer [8]byte
 	binary.LittleEndian.PutUint32(trailer[:4], crc32.Update(data.crc, crc32.IEEETable, self))
-	binary.LittleEndian.PutUint32(trailer[4:], uint32(len(data.plain)+len(self)))
+	binary.LittleEndian.PutUint32(trailer[4:], uint32(data.size+len(self)))
 	_, err := w.Write(trailer[:])
 	return err
 }
@@ -178,24 +185,25 @@ func (h *handler) writeGzip(w io.Writer, data *body, deflated, self []byte) erro
 // chunkSize is how many packed series are unpacked for the encoder at once.
 const chunkSize = 4096
 
-// render returns the encoded data of every fresh collector, re-encoding only
-// when a result was published or went stale since the last call. A new
-// body is compressed in every encoding scrapes have used before it is
-// served. Unless told to wait, a scrape that finds another render under
-// way is served the previous body: its data is at most that render's
-// duration older.
-func (s *Store) render(format expfmt.Format, wait bool) (*body, error) {
+// render returns the encoded data of every fresh collector, in a body that
+// has encoding need, re-encoding only when a result was published or went
+// stale since the last call. A new body is compressed in every encoding
+// scrapes have used before it is served. Unless told to wait, a scrape
+// that finds another render under way is served the previous body: its
+// data is at most that render's duration older.
+func (s *Store) render(format expfmt.Format, need encoding, wait bool) (*body, error) {
 	key, _ := s.fresh()
 	s.bodyMu.Lock()
 	b := s.rendered[string(format)]
 	s.bodyMu.Unlock()
-	if b != nil && b.key == key {
+	if b != nil && b.key == key && b.has(need) {
 		return b, nil
 	}
-	if b != nil && !wait && !s.renderMu.TryLock() {
+	usable := b != nil && b.has(need)
+	if usable && !wait && !s.renderMu.TryLock() {
 		return b, nil
 	}
-	if b == nil || wait {
+	if !usable || wait {
 		s.renderMu.Lock()
 	}
 	defer s.renderMu.Unlock()
@@ -207,22 +215,26 @@ func (s *Store) render(format expfmt.Format, wait bool) (*body, error) {
 	size := s.lastSize[string(format)]
 	encs := s.wanted[string(format)]
 	s.bodyMu.Unlock()
-	if b != nil && b.key == key {
+	if b != nil && b.key == key && b.has(need) {
 		return b, nil
 	}
+	encs[need] = true
 	var buf bytes.Buffer
 	buf.Grow(size)
 	if err := encode(&buf, format, parts); err != nil {
 		return nil, err
 	}
 	plain := slices.Clip(buf.Bytes())
-	b = &body{key: key, plain: plain, crc: crc32.ChecksumIEEE(plain)}
+	b = &body{key: key, plain: plain, size: len(plain), crc: crc32.ChecksumIEEE(plain)}
 	for e, used := range encs {
 		if used && encoding(e) != identity {
 			if _, err := b.compressed(encoding(e)); err != nil {
 				return nil, err
 			}
 		}
+	}
+	if !encs[identity] {
+		b.plain = nil
 	}
 	s.bodyMu.Lock()
 	s.rendered[string(format)] = b
@@ -302,7 +314,8 @@ func (s *Store) warm() {
 	s.bodyMu.Lock()
 	wanted := maps.Clone(s.wanted)
 	s.bodyMu.Unlock()
-	for format := range wanted {
-		s.render(expfmt.Format(format), true) // an error: the next scrape reports it
+	for format, encs := range wanted {
+		need := encoding(slices.Index(encs[:], true))
+		s.render(expfmt.Format(format), need, true) // an error: the next scrape reports it
 	}
 }

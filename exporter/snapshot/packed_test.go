@@ -125,7 +125,13 @@ func TestChangeIsRenderedBeforeTheNextScrape(t *testing.T) {
 	if b.packed[zstdEnc] != nil {
 		t.Errorf("body compressed for zstd, which no scrape asked for")
 	}
+	if b.plain != nil {
+		t.Errorf("plain body kept, though no scrape asked for it uncompressed")
+	}
 	if got := scrape(t, h, true); !strings.Contains(got, `kos_big{model="model_000019"} 19`) {
 		t.Errorf("new result not served")
+	}
+	if got := scrape(t, h, false); !strings.Contains(got, `kos_big{model="model_000019"} 19`) {
+		t.Errorf("uncompressed scrape after gzip-only ones lacks the data")
 	}
 }
