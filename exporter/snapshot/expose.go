@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
@@ -42,6 +43,7 @@ type body struct {
 	plain []byte
 	size  int // of plain
 	crc   uint32
+	cost  time.Duration // to build it, compression included
 
 	once [numEncodings]sync.Once
 	// packed[gzip] is plain as raw deflate blocks ending in a sync flush, so
@@ -219,13 +221,58 @@ func (s *Store) render(format expfmt.Format, need encoding, wait bool) (*body, e
 		return b, nil
 	}
 	encs[need] = true
+	b, err := newBody(format, key, parts, size, encs)
+	if err != nil {
+		return nil, err
+	}
+	s.install(map[string]*body{string(format): b})
+	return b, nil
+}
+
+// prepare builds the bodies of every format scrapes have used, in the
+// encodings they used, for the results in parts; nothing when the last body
+// took less than eagerAbove to build: a scrape can afford that, and a
+// thousand small collectors would otherwise each rebuild the page once a
+// run.
+func (s *Store) prepare(key string, parts [][]result.Family) map[string]*body {
+	s.bodyMu.Lock()
+	wanted, sizes, cost := maps.Clone(s.wanted), maps.Clone(s.lastSize), s.lastCost
+	s.bodyMu.Unlock()
+	if cost < s.eagerAbove {
+		return nil
+	}
+	bodies := map[string]*body{}
+	for format, encs := range wanted {
+		// On an error nothing is prepared; the next scrape reports it.
+		if b, err := newBody(expfmt.Format(format), key, parts, sizes[format], encs); err == nil {
+			bodies[format] = b
+		}
+	}
+	return bodies
+}
+
+// install makes bodies the current ones of their formats.
+func (s *Store) install(bodies map[string]*body) {
+	s.bodyMu.Lock()
+	defer s.bodyMu.Unlock()
+	for format, b := range bodies {
+		s.rendered[format] = b
+		s.lastSize[format] = b.size + b.size/8
+		s.lastCost = b.cost
+	}
+}
+
+// newBody encodes parts in format and compresses the result in encs;
+// sizeHint presizes the buffer.
+func newBody(format expfmt.Format, key string, parts [][]result.Family, sizeHint int, encs [numEncodings]bool) (*body, error) {
+	began := time.Now()
 	var buf bytes.Buffer
-	buf.Grow(size)
+	buf.Grow(sizeHint)
 	if err := encode(&buf, format, parts); err != nil {
 		return nil, err
 	}
 	plain := slices.Clip(buf.Bytes())
-	b = &body{key: key, plain: plain, size: len(plain), crc: crc32.ChecksumIEEE(plain)}
+	b := &body{key: key, plain: plain, size: len(plain), crc: crc32.ChecksumIEEE(plain)}
 	for e, used := range encs {
 		if used && encoding(e) != identity {
 			if _, err := b.compressed(encoding(e)); err != nil {
@@ -236,10 +283,7 @@ func (s *Store) render(format expfmt.Format, need encoding, wait bool) (*body, e
 	if !encs[identity] {
 		b.plain = nil
 	}
-	s.bodyMu.Lock()
-	s.rendered[string(format)] = b
-	s.lastSize[string(format)] = len(plain) + len(plain)/8
-	s.bodyMu.Unlock()
+	b.cost = time.Since(began)
 	return b, nil
 }
 

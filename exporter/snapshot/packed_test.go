@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zstd"
 	dto "github.com/prometheus/client_model/go"
@@ -103,8 +104,9 @@ func TestZstd(t *testing.T) {
 	}
 }
 
-func TestChangeIsRenderedBeforeTheNextScrape(t *testing.T) {
+func TestExpensiveChangeIsRenderedBeforeItIsPublished(t *testing.T) {
 	s, _, h := newTestStore(t)
+	s.eagerAbove = 0 // as if a render took long
 	s.Publish("activations_a", packedResult(10), 0)
 	scrape(t, h, true) // gzip is now wanted
 
@@ -113,9 +115,7 @@ func TestChangeIsRenderedBeforeTheNextScrape(t *testing.T) {
 	if len(s.rendered) != 1 {
 		t.Fatalf("%d bodies rendered, want the one format scraped", len(s.rendered))
 	}
-	var b *body
-	for _, b = range s.rendered {
-	}
+	b := s.rendered[b0format(s)]
 	if b.key != key {
 		t.Fatalf("body after Publish is not the current one")
 	}
@@ -128,10 +128,23 @@ func TestChangeIsRenderedBeforeTheNextScrape(t *testing.T) {
 	if b.plain != nil {
 		t.Errorf("plain body kept, though no scrape asked for it uncompressed")
 	}
-	if got := scrape(t, h, true); !strings.Contains(got, `kos_big{model="model_000019"} 19`) {
-		t.Errorf("new result not served")
+	s.eagerAbove = time.Hour // renders cheap against it: the scrape renders
+	s.Publish("activations_a", packedResult(30), 0)
+	if key, _ := s.fresh(); s.rendered[b0format(s)].key == key {
+		t.Errorf("cheap page rendered before the scrape")
 	}
-	if got := scrape(t, h, false); !strings.Contains(got, `kos_big{model="model_000019"} 19`) {
+	if got := scrape(t, h, true); !strings.Contains(got, `kos_big{model="model_000029"} 29`) {
+		t.Errorf("cheap page: new result not served")
+	}
+	if got := scrape(t, h, false); !strings.Contains(got, `kos_big{model="model_000029"} 29`) {
 		t.Errorf("uncompressed scrape after gzip-only ones lacks the data")
 	}
+}
+
+// b0format is the one format the store has rendered.
+func b0format(s *Store) string {
+	for f := range s.rendered {
+		return f
+	}
+	return ""
 }

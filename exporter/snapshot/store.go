@@ -51,6 +51,10 @@ type Store struct {
 	rendered map[string]*body              // by exposition format
 	lastSize map[string]int                // of the last body by format, to size the next
 	wanted   map[string][numEncodings]bool // formats and encodings scrapes used
+	lastCost time.Duration                 // to build the last body
+	// eagerAbove: a change builds the bodies before it is published when
+	// the last one took this long (see prepare).
+	eagerAbove time.Duration
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
@@ -68,6 +72,7 @@ func New(now func() time.Time) *Store {
 		rendered:   map[string]*body{},
 		lastSize:   map[string]int{},
 		wanted:     map[string][numEncodings]bool{},
+		eagerAbove: 10 * time.Millisecond,
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_run_duration_seconds",
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
@@ -95,6 +100,8 @@ func New(now func() time.Time) *Store {
 // series vanish at once.
 func (s *Store) SetCollectors(infos []CollectorInfo) {
 	defer s.warm()
+	s.renderMu.Lock() // see settle
+	defer s.renderMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := make(map[string]*collectorState, len(infos))
@@ -150,43 +157,62 @@ func (s *Store) Publish(collector string, r *result.Result, took time.Duration) 
 			families = append(families, f)
 		}
 	}
-	defer s.warm()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.collectors[collector]
-	if st == nil {
-		return // removed by a reload while it ran
-	}
-	s.seq++
-	st.ran, st.up = true, true
-	st.lastSuccess = s.now()
-	st.families = families
-	st.series = r.Series
-	st.seq = s.seq
-	s.targets[st.info.Target] = true
-	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	for skip, n := range r.Skipped {
-		s.skipped.WithLabelValues(collector, st.info.Target, string(skip.Reason)).Add(float64(n))
-	}
+	s.settle(collector, func(st *collectorState, now time.Time) {
+		st.ran, st.up = true, true
+		st.lastSuccess = now
+		st.families = families
+		st.series = r.Series
+	}, func(st *collectorState) {
+		s.targets[st.info.Target] = true
+		s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+		for skip, n := range r.Skipped {
+			s.skipped.WithLabelValues(collector, st.info.Target, string(skip.Reason)).Add(float64(n))
+		}
+	})
 }
 
 // Fail records a failed run: the collector's data stops being exposed until
 // its next success. targetReached says whether the database answered at all.
 func (s *Store) Fail(collector string, reason result.Reason, targetReached bool, took time.Duration) {
-	defer s.warm()
+	s.settle(collector, func(st *collectorState, _ time.Time) {
+		st.ran, st.up = true, false
+		st.families = nil
+		st.series = 0
+	}, func(st *collectorState) {
+		s.targets[st.info.Target] = targetReached
+		s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+		s.errors.WithLabelValues(collector, st.info.Target, string(reason)).Inc()
+	})
+}
+
+// settle applies the outcome of a run of collector: update gives its next
+// state, count records the outcome in the self-metrics. The bodies of the
+// formats scrapes use are built for the next state first, on the caller's
+// goroutine (the scheduler's), and swapped in together with it: a scrape
+// neither waits for the new data nor sees the new state with the old data.
+func (s *Store) settle(collector string, update func(st *collectorState, now time.Time), count func(st *collectorState)) {
+	s.renderMu.Lock() // one change at a time, so next stays current
+	defer s.renderMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.collectors[collector]
 	if st == nil {
-		return
+		s.mu.Unlock()
+		return // removed by a reload while it ran
 	}
-	s.seq++
-	st.ran, st.up = true, false
-	st.families = nil
-	st.series = 0
-	s.targets[st.info.Target] = targetReached
-	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	s.errors.WithLabelValues(collector, st.info.Target, string(reason)).Inc()
+	next := *st
+	next.seq = s.seq + 1
+	update(&next, s.now())
+	key, parts := s.freshAt(s.now(), collector, &next)
+	s.mu.Unlock()
+
+	bodies := s.prepare(key, parts)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq = next.seq
+	*st = next
+	count(st)
+	s.install(bodies)
 }
 
 // Ready reports whether every declared collector has finished a run.
@@ -212,17 +238,28 @@ func (s *Store) state(collector string) *collectorState {
 func (s *Store) fresh() (key string, parts [][]result.Family) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	return s.freshAt(s.now(), "", nil)
+}
+
+// freshAt is fresh at now, with collector counted in state next when next
+// is not nil. s.mu must be held.
+func (s *Store) freshAt(now time.Time, collector string, next *collectorState) (key string, parts [][]result.Family) {
 	names := make([]string, 0, len(s.collectors))
-	for name, st := range s.collectors {
-		if st.up && now.Sub(st.lastSuccess) <= st.info.Staleness {
+	state := func(name string) *collectorState {
+		if name == collector && next != nil {
+			return next
+		}
+		return s.collectors[name]
+	}
+	for name := range s.collectors {
+		if st := state(name); st.up && now.Sub(st.lastSuccess) <= st.info.Staleness {
 			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
 	k := make([]byte, 0, 16*len(names))
 	for _, name := range names {
-		st := s.collectors[name]
+		st := state(name)
 		k = fmt.Appendf(k, "%s=%d;", name, st.seq)
 		parts = append(parts, st.families)
 	}
