@@ -282,10 +282,36 @@ type exporter struct {
 	cmd *exec.Cmd
 	url string
 	dir string
+	log *logBuffer // its log, when started at debug level
+}
+
+// logBuffer collects a child's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *logBuffer) lines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Split(string(b.buf), "\n")
 }
 
 // startExporter runs bin with config and waits until it serves metrics.
 func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
+	return startExporterLogging(ctx, bin, config, false)
+}
+
+// startExporterLogging is startExporter; with debug, the exporter logs at
+// debug level into exporter.log instead of at error level to stderr.
+func startExporterLogging(ctx context.Context, bin, config string, debug bool) (*exporter, error) {
 	dir, err := os.MkdirTemp("", "loadcheck")
 	if err != nil {
 		return nil, err
@@ -300,13 +326,20 @@ func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", "error")
+	level, log := "error", (*logBuffer)(nil)
+	if debug {
+		level, log = "debug", &logBuffer{}
+	}
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", level)
 	cmd.Stderr = os.Stderr
+	if log != nil {
+		cmd.Stderr = log
+	}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir}
+	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir, log: log}
 	if err := e.waitFor(ctx, "kos_exporter_collector_up", 30*time.Second); err != nil {
 		e.stop()
 		return nil, err

@@ -35,7 +35,7 @@ collectors:
     sql: SELECT model, n FROM huge
     metrics: [{name: kos_huge, type: gauge, help: A million series., labels: [model], value: n}]
 `, dsn, interval, o.huge)
-	exp, err := startExporter(ctx, o.exporter, cfg)
+	exp, err := startExporterLogging(ctx, o.exporter, cfg, true)
 	if err != nil {
 		return err
 	}
@@ -45,15 +45,34 @@ collectors:
 	}
 	// Two more runs, every scrape timed; the scrapes right after a run
 	// are among them.
-	var lat []time.Duration
+	type scrape struct {
+		at, took time.Duration // since began
+	}
+	var scrapes []scrape
 	errs := 0
-	for deadline := time.Now().Add(2*interval + time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(250 * time.Millisecond) {
+	began = time.Now()
+	for deadline := began.Add(2*interval + time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(250 * time.Millisecond) {
 		t0 := time.Now()
 		if _, err := exp.body("gzip"); err != nil {
 			errs++
 			continue
 		}
-		lat = append(lat, time.Since(t0))
+		scrapes = append(scrapes, scrape{at: t0.Sub(began), took: time.Since(t0)})
+	}
+	// The first scrape that started after each run was published (the
+	// exporter logs a run once its result is published).
+	var lat, afterRun []time.Duration
+	for _, s := range scrapes {
+		lat = append(lat, s.took)
+	}
+	for _, done := range runsPublished(exp.log.lines(), "huge") {
+		since := done.Sub(began)
+		for _, s := range scrapes {
+			if s.at >= since {
+				afterRun = append(afterRun, s.took)
+				break
+			}
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -71,6 +90,7 @@ collectors:
 	fmt.Fprintf(out, "| run (query, rows, mapping), mean of %.0f | %.2f s |\n", runs, runTime)
 	fmt.Fprintf(out, "| exporter peak RSS over the runs | %.0f MiB |\n", rss)
 	fmt.Fprintf(out, "| gzip scrapes every 250 ms over two runs: count, p50, p99, max | %d, %s, %s, %s |\n", len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100))
+	fmt.Fprintf(out, "| the first of them after each run was published | %s |\n", durations(afterRun))
 	fmt.Fprintf(out, "| page: uncompressed, gzip, zstd | %s B, %s B, %s B |\n", thousands(len(page)), thousands(exp.bodySize("gzip")), thousands(exp.bodySize("zstd")))
 	if errs > 0 {
 		fmt.Fprintf(out, "\n%d scrapes failed\n", errs)
@@ -158,6 +178,34 @@ func manyCheck(ctx context.Context, out io.Writer, o options, db *database, prox
 	fmt.Fprintf(out, "| exporter peak RSS | %.1f MiB |\n", exp.peakRSS())
 	fmt.Fprintln(out)
 	return nil
+}
+
+// runsPublished returns when the exporter logged a successful run of
+// collector, which it does once the result is published.
+func runsPublished(log []string, collector string) []time.Time {
+	var at []time.Time
+	for _, l := range log {
+		if !strings.Contains(l, `msg="Collector run succeeded"`) || !strings.Contains(l, "collector="+collector+" ") {
+			continue
+		}
+		ts, _, _ := strings.Cut(strings.TrimPrefix(l, "time="), " ")
+		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			at = append(at, t)
+		}
+	}
+	return at
+}
+
+// durations lists ds rounded, or "none".
+func durations(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "none"
+	}
+	s := make([]string, len(ds))
+	for i, d := range ds {
+		s[i] = d.Round(100 * time.Microsecond).String()
+	}
+	return strings.Join(s, ", ")
 }
 
 // countExposed counts the collectors whose exposed gauge is 1.
