@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zstd"
@@ -43,7 +42,6 @@ type body struct {
 	plain []byte
 	size  int // of plain
 	crc   uint32
-	cost  time.Duration // to build it, compression included
 
 	once [numEncodings]sync.Once
 	// packed[gzip] is plain as raw deflate blocks ending in a sync flush, so
@@ -230,15 +228,15 @@ func (s *Store) render(format expfmt.Format, need encoding, wait bool) (*body, e
 }
 
 // prepare builds the bodies of every format scrapes have used, in the
-// encodings they used, for the results in parts; nothing when the last body
-// took less than eagerAbove to build: a scrape can afford that, and a
-// thousand small collectors would otherwise each rebuild the page once a
-// run.
+// encodings they used, for the results in parts; nothing while the page is
+// under eagerSize: a scrape can afford to build that, and 200 small
+// collectors would otherwise each rebuild the page once a run. The size, not the time a build took, decides, so that a
+// loaded machine does not change what the exporter does.
 func (s *Store) prepare(key string, parts [][]result.Family) map[string]*body {
 	s.bodyMu.Lock()
-	wanted, sizes, cost := maps.Clone(s.wanted), maps.Clone(s.lastSize), s.lastCost
+	wanted, sizes := maps.Clone(s.wanted), maps.Clone(s.lastSize)
 	s.bodyMu.Unlock()
-	if cost < s.eagerAbove {
+	if largest := slices.Max(append(slices.Collect(maps.Values(sizes)), 0)); largest < s.eagerSize {
 		return nil
 	}
 	bodies := map[string]*body{}
@@ -258,14 +256,12 @@ func (s *Store) install(bodies map[string]*body) {
 	for format, b := range bodies {
 		s.rendered[format] = b
 		s.lastSize[format] = b.size + b.size/8
-		s.lastCost = b.cost
 	}
 }
 
 // newBody encodes parts in format and compresses the result in encs;
 // sizeHint presizes the buffer.
 func newBody(format expfmt.Format, key string, parts [][]result.Family, sizeHint int, encs [numEncodings]bool) (*body, error) {
-	began := time.Now()
 	var buf bytes.Buffer
 	buf.Grow(sizeHint)
 	if err := encode(&buf, format, parts); err != nil {
@@ -283,7 +279,6 @@ func newBody(format expfmt.Format, key string, parts [][]result.Family, sizeHint
 	if !encs[identity] {
 		b.plain = nil
 	}
-	b.cost = time.Since(began)
 	return b, nil
 }
 

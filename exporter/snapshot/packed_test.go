@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
 	dto "github.com/prometheus/client_model/go"
@@ -106,7 +105,7 @@ func TestZstd(t *testing.T) {
 
 func TestExpensiveChangeIsRenderedBeforeItIsPublished(t *testing.T) {
 	s, _, h := newTestStore(t)
-	s.eagerAbove = 0 // as if a render took long
+	s.eagerSize = 0 // as if the page were large
 	s.Publish("activations_a", packedResult(10), 0)
 	scrape(t, h, true) // gzip is now wanted
 
@@ -128,7 +127,7 @@ func TestExpensiveChangeIsRenderedBeforeItIsPublished(t *testing.T) {
 	if b.plain != nil {
 		t.Errorf("plain body kept, though no scrape asked for it uncompressed")
 	}
-	s.eagerAbove = time.Hour // renders cheap against it: the scrape renders
+	s.eagerSize = 1 << 30 // a small page: the scrape renders it
 	s.Publish("activations_a", packedResult(30), 0)
 	if key, _ := s.fresh(); s.rendered[b0format(s)].key == key {
 		t.Errorf("cheap page rendered before the scrape")

@@ -51,10 +51,9 @@ type Store struct {
 	rendered map[string]*body              // by exposition format
 	lastSize map[string]int                // of the last body by format, to size the next
 	wanted   map[string][numEncodings]bool // formats and encodings scrapes used
-	lastCost time.Duration                 // to build the last body
-	// eagerAbove: a change builds the bodies before it is published when
-	// the last one took this long (see prepare).
-	eagerAbove time.Duration
+	// eagerSize: a change builds the bodies before it is published when
+	// the last page was this large (see prepare).
+	eagerSize int
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
@@ -72,7 +71,7 @@ func New(now func() time.Time) *Store {
 		rendered:   map[string]*body{},
 		lastSize:   map[string]int{},
 		wanted:     map[string][numEncodings]bool{},
-		eagerAbove: 10 * time.Millisecond,
+		eagerSize:  1 << 20, // about 30k series
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_run_duration_seconds",
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
