@@ -227,18 +227,28 @@ func (s *Store) render(format expfmt.Format, need encoding, wait bool) (*body, e
 	return b, nil
 }
 
-// prepare builds the bodies of every format scrapes have used, in the
-// encodings they used, for the results in parts; nothing while the page is
-// under eagerSize: a scrape can afford to build that, and 200 small
-// collectors would otherwise each rebuild the page once a run. The size, not the time a build took, decides, so that a
+// eager reports whether a change builds the page before it is published:
+// only when it is at least eagerSize. A scrape can afford to build a
+// smaller one, and 200 small collectors would otherwise each rebuild the
+// page once a run. The size, not the time a build took, decides, so that a
 // loaded machine does not change what the exporter does.
+func (s *Store) eager() bool {
+	s.bodyMu.Lock()
+	defer s.bodyMu.Unlock()
+	for _, size := range s.lastSize {
+		if size >= s.eagerSize {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare builds the bodies of every format scrapes have used, in the
+// encodings they used, for the results in parts.
 func (s *Store) prepare(key string, parts [][]result.Family) map[string]*body {
 	s.bodyMu.Lock()
 	wanted, sizes := maps.Clone(s.wanted), maps.Clone(s.lastSize)
 	s.bodyMu.Unlock()
-	if largest := slices.Max(append(slices.Collect(maps.Values(sizes)), 0)); largest < s.eagerSize {
-		return nil
-	}
 	bodies := map[string]*body{}
 	for format, encs := range wanted {
 		// On an error nothing is prepared; the next scrape reports it.

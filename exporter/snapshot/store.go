@@ -201,10 +201,14 @@ func (s *Store) settle(collector string, update func(st *collectorState, now tim
 	next := *st
 	next.seq = s.seq + 1
 	update(&next, s.now())
-	key, parts := s.freshAt(s.now(), collector, &next)
-	s.mu.Unlock()
-
-	bodies := s.prepare(key, parts)
+	var bodies map[string]*body
+	if s.eager() {
+		key, parts := s.freshAt(s.now(), collector, &next)
+		s.mu.Unlock()
+		bodies = s.prepare(key, parts)
+	} else {
+		s.mu.Unlock()
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
