@@ -23,9 +23,10 @@ import (
 
 // Compression levels. The data is compressed once per change, the
 // self-metrics (a few kB) on every scrape. Deflate gains under 2 % from
-// its slowest levels on an exposition page (its 32 kB window sees only a
-// few hundred series), so the data gets a fast one; zstd's better level
-// halves its size for a fraction more time.
+// its slowest levels on an exposition page (its 32 kB window sees under a
+// thousand series), so the data gets a fast one; zstd's better level makes
+// the load check's 100k-series page a third smaller than its default one
+// (24 kB against 38 kB) for about a third more time.
 const (
 	dataFlateLevel = 5
 	selfFlateLevel = flate.BestSpeed
@@ -36,7 +37,7 @@ const (
 // body is the encoded data part of the exposition for one set of results,
 // with its compressed forms, made before it is served. Its plain form is
 // kept only while some scrape wants it uncompressed (at a million series
-// it is 35 MB against 2.4 MB gzipped).
+// it is 35 MB against 4.6 MB in gzip and 0.16 MB in zstd).
 type body struct {
 	key   string
 	plain []byte

@@ -85,6 +85,15 @@ func TestZstd(t *testing.T) {
 	if ce := rec.Header().Get("Content-Encoding"); ce != "zstd" {
 		t.Fatalf("Content-Encoding %q, want zstd", ce)
 	}
+	// The data frame must fit the 8 MiB window Prometheus allows, whatever
+	// the page's size: a streamed frame declares the encoder's window.
+	var hdr zstd.Header
+	if err := hdr.Decode(rec.Body.Bytes()); err != nil {
+		t.Fatalf("zstd frame header: %v", err)
+	}
+	if hdr.SingleSegment || hdr.WindowSize > 8<<20 {
+		t.Errorf("frame: single segment %v, window %d; want a streamed frame, window at most 8 MiB", hdr.SingleSegment, hdr.WindowSize)
+	}
 	// Decoded as Prometheus decodes it: one decoder, an 8 MiB window limit.
 	dec, err := zstd.NewReader(bytes.NewReader(rec.Body.Bytes()), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(8<<20))
 	if err != nil {
