@@ -356,11 +356,14 @@ func (s *Store) served(format expfmt.Format, enc encoding) {
 	s.wanted[string(format)] = w
 }
 
-// warm renders and compresses, right after a change, every format and
-// encoding scrapes have used, so the first scrape after a run finds them
-// ready. It runs on the caller's goroutine: the scheduler's, never a
-// scrape's.
+// warm renders and compresses, right after a reload, every format and
+// encoding scrapes have used when the page is large (see eager), so the
+// first scrape after it finds them ready. It runs on the caller's
+// goroutine, never a scrape's.
 func (s *Store) warm() {
+	if !s.eager() {
+		return
+	}
 	s.bodyMu.Lock()
 	wanted := maps.Clone(s.wanted)
 	s.bodyMu.Unlock()
