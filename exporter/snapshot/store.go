@@ -54,6 +54,7 @@ type Store struct {
 	// eagerSize: a change builds the bodies before it is published when
 	// the last page was this large (see prepare).
 	eagerSize int
+	coders    *coders
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
@@ -72,6 +73,7 @@ func New(now func() time.Time) *Store {
 		lastSize:   map[string]int{},
 		wanted:     map[string][numEncodings]bool{},
 		eagerSize:  1 << 20, // about 30k series
+		coders:     newCoders(),
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_run_duration_seconds",
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
