@@ -14,13 +14,14 @@ type Result struct {
 	Skipped  map[Skip]int
 }
 
-// Family is the series of one configured metric. Series keep the query's
-// order.
+// Family is the series of one configured metric, in the query's order:
+// histograms as built metrics, gauges and counters packed.
 type Family struct {
 	Name    string
 	Help    string
 	Type    dto.MetricType // GAUGE, COUNTER or HISTOGRAM
-	Metrics []*dto.Metric
+	Metrics []*dto.Metric  // histograms
+	Series  Series         // gauges and counters
 }
 
 // Skip identifies what was dropped or altered: the metric, the column that

@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -21,10 +21,15 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
 )
 
+// maxSpread bounds the first-run offset, so a collector with an hourly
+// interval still has data (and the exporter is ready) within a minute.
+const maxSpread = time.Minute
+
 // Scheduler owns the target pools and one loop per collector.
 type Scheduler struct {
-	store  *snapshot.Store
-	logger *slog.Logger
+	store     *snapshot.Store
+	logger    *slog.Logger
+	maxSpread time.Duration
 
 	mu      sync.Mutex
 	targets map[string]*target
@@ -45,7 +50,7 @@ type loop struct {
 
 // New returns a scheduler with nothing running; Apply starts the work.
 func New(store *snapshot.Store, logger *slog.Logger) *Scheduler {
-	return &Scheduler{store: store, logger: logger, targets: map[string]*target{}, loops: map[string]*loop{}}
+	return &Scheduler{store: store, logger: logger, maxSpread: maxSpread, targets: map[string]*target{}, loops: map[string]*loop{}}
 }
 
 // Apply makes cfg the running configuration. Collectors whose definition
@@ -131,16 +136,14 @@ func (l *loop) stop() {
 	<-l.done
 }
 
-// run executes the collector on a fixed cadence. The first run waits a
-// random part of the interval (at most a second) so collectors do not hit
-// the database together; later runs keep the phase and skip missed ticks,
-// so one slow run never causes a burst.
+// run executes the collector on a fixed cadence. The first run waits the
+// collector's offset (see firstRunOffset); later runs keep that phase and
+// skip missed ticks, so one slow run never causes a burst.
 func (s *Scheduler) run(ctx context.Context, l *loop) {
 	defer close(l.done)
 	c := l.cfg
 	logger := s.logger.With("collector", c.Name, "target", c.Target)
-	firstDelay := rand.N(min(c.Interval/2, time.Second) + 1)
-	next := time.Now().Add(firstDelay)
+	next := time.Now().Add(firstRunOffset(c, s.maxSpread))
 	var lastSkips map[result.Skip]int
 	for {
 		timer := time.NewTimer(time.Until(next))
@@ -155,6 +158,25 @@ func (s *Scheduler) run(ctx context.Context, l *loop) {
 			next = next.Add(c.Interval)
 		}
 	}
+}
+
+// firstRunOffset spreads collectors over their interval, so many
+// collectors started together (at start-up, or by a reload) do not hit
+// their databases in the same second, then and on every later interval.
+// The offset is a hash of target and name, so it is the same on every
+// start and needs no clock to test. It stays below interval − timeout (but
+// spans at least half the interval, and at most limit), so a first run that
+// ends within its timeout is exposed within one interval of the start.
+func firstRunOffset(c *config.Collector, limit time.Duration) time.Duration {
+	window := min(max(c.Interval-c.Timeout, c.Interval/2), limit)
+	if window <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(c.Target))
+	h.Write([]byte{0})
+	h.Write([]byte(c.Name))
+	return time.Duration(h.Sum64() % uint64(window))
 }
 
 // runOnce runs the query and publishes the outcome. It returns the run's

@@ -62,6 +62,7 @@ func newEnv(t *testing.T) *env {
 	proxy := mysqltest.NewProxy(t, db.Addr)
 	store := snapshot.New(time.Now)
 	sched := New(store, slog.New(slog.DiscardHandler))
+	sched.maxSpread = time.Second // first runs at once: these tests wait for them
 	t.Cleanup(sched.Stop)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(store.Collector(), sched.Collector())

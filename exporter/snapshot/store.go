@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/kos-ops/kos_exporter/exporter/result"
 )
@@ -31,7 +30,7 @@ type collectorState struct {
 	ran         bool // at least one run finished, successful or not
 	up          bool // the last run succeeded
 	lastSuccess time.Time
-	families    []*dto.MetricFamily // of the last success, sorted by name
+	families    []result.Family // of the last success, those with series
 	series      int
 	seq         uint64 // bumped on every published result
 }
@@ -45,8 +44,17 @@ type Store struct {
 	targets    map[string]bool // target name → last connection attempt succeeded
 	seq        uint64
 
+	// renderMu is held while a body is built; bodyMu guards rendered, so a
+	// scrape can take the current body without waiting for a render.
 	renderMu sync.Mutex
-	rendered map[string]*body // by exposition format
+	bodyMu   sync.Mutex
+	rendered map[string]*body              // by exposition format
+	lastSize map[string]int                // of the last body by format, to size the next
+	wanted   map[string][numEncodings]bool // formats and encodings scrapes used
+	// eagerSize: a change builds the bodies before it is published when
+	// the last page was this large (see prepare).
+	eagerSize int
+	coders    *coders
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
@@ -62,6 +70,10 @@ func New(now func() time.Time) *Store {
 		collectors: map[string]*collectorState{},
 		targets:    map[string]bool{},
 		rendered:   map[string]*body{},
+		lastSize:   map[string]int{},
+		wanted:     map[string][numEncodings]bool{},
+		eagerSize:  1 << 20, // about 30k series
+		coders:     newCoders(),
 		runDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_run_duration_seconds",
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
@@ -88,6 +100,9 @@ func New(now func() time.Time) *Store {
 // keep their name and target survives; the others are forgotten, so their
 // series vanish at once.
 func (s *Store) SetCollectors(infos []CollectorInfo) {
+	defer s.warm()
+	s.renderMu.Lock() // see settle
+	defer s.renderMu.Unlock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := make(map[string]*collectorState, len(infos))
@@ -135,42 +150,74 @@ func (s *Store) RunStarted(collector string) {
 
 // Publish records a successful run; its metrics replace the previous ones.
 func (s *Store) Publish(collector string, r *result.Result, took time.Duration) {
-	families := toDTO(r.Families)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.collectors[collector]
-	if st == nil {
-		return // removed by a reload while it ran
+	var families []result.Family
+	for _, f := range r.Families {
+		// A query that returned no rows: the encoders reject an empty
+		// family, which would fail the whole page.
+		if f.Len() > 0 {
+			families = append(families, f)
+		}
 	}
-	s.seq++
-	st.ran, st.up = true, true
-	st.lastSuccess = s.now()
-	st.families = families
-	st.series = r.Series
-	st.seq = s.seq
-	s.targets[st.info.Target] = true
-	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	for skip, n := range r.Skipped {
-		s.skipped.WithLabelValues(collector, st.info.Target, string(skip.Reason)).Add(float64(n))
-	}
+	s.settle(collector, func(st *collectorState, now time.Time) {
+		st.ran, st.up = true, true
+		st.lastSuccess = now
+		st.families = families
+		st.series = r.Series
+	}, func(st *collectorState) {
+		s.targets[st.info.Target] = true
+		s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+		for skip, n := range r.Skipped {
+			s.skipped.WithLabelValues(collector, st.info.Target, string(skip.Reason)).Add(float64(n))
+		}
+	})
 }
 
 // Fail records a failed run: the collector's data stops being exposed until
 // its next success. targetReached says whether the database answered at all.
 func (s *Store) Fail(collector string, reason result.Reason, targetReached bool, took time.Duration) {
+	s.settle(collector, func(st *collectorState, _ time.Time) {
+		st.ran, st.up = true, false
+		st.families = nil
+		st.series = 0
+	}, func(st *collectorState) {
+		s.targets[st.info.Target] = targetReached
+		s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
+		s.errors.WithLabelValues(collector, st.info.Target, string(reason)).Inc()
+	})
+}
+
+// settle applies the outcome of a run of collector: update gives its next
+// state, count records the outcome in the self-metrics. The bodies of the
+// formats scrapes use are built for the next state first, on the caller's
+// goroutine (the scheduler's), and swapped in together with it: a scrape
+// neither waits for the new data nor sees the new state with the old data.
+func (s *Store) settle(collector string, update func(st *collectorState, now time.Time), count func(st *collectorState)) {
+	s.renderMu.Lock() // one change at a time, so next stays current
+	defer s.renderMu.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	st := s.collectors[collector]
 	if st == nil {
-		return
+		s.mu.Unlock()
+		return // removed by a reload while it ran
 	}
-	s.seq++
-	st.ran, st.up = true, false
-	st.families = nil
-	st.series = 0
-	s.targets[st.info.Target] = targetReached
-	s.runDuration.WithLabelValues(collector, st.info.Target).Observe(took.Seconds())
-	s.errors.WithLabelValues(collector, st.info.Target, string(reason)).Inc()
+	next := *st
+	next.seq = s.seq + 1
+	update(&next, s.now())
+	var bodies map[string]*body
+	if s.eager() {
+		key, parts := s.freshAt(s.now(), collector, &next)
+		s.mu.Unlock()
+		bodies = s.prepare(key, parts)
+	} else {
+		s.mu.Unlock()
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq = next.seq
+	*st = next
+	count(st)
+	s.install(bodies)
 }
 
 // Ready reports whether every declared collector has finished a run.
@@ -193,39 +240,33 @@ func (s *Store) state(collector string) *collectorState {
 
 // fresh returns the families of every collector whose data may be exposed
 // now, and a key that changes whenever that set or any of its results does.
-func (s *Store) fresh() (key string, parts [][]*dto.MetricFamily) {
+func (s *Store) fresh() (key string, parts [][]result.Family) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now()
+	return s.freshAt(s.now(), "", nil)
+}
+
+// freshAt is fresh at now, with collector counted in state next when next
+// is not nil. s.mu must be held.
+func (s *Store) freshAt(now time.Time, collector string, next *collectorState) (key string, parts [][]result.Family) {
 	names := make([]string, 0, len(s.collectors))
-	for name, st := range s.collectors {
-		if st.up && now.Sub(st.lastSuccess) <= st.info.Staleness {
+	state := func(name string) *collectorState {
+		if name == collector && next != nil {
+			return next
+		}
+		return s.collectors[name]
+	}
+	for name := range s.collectors {
+		if st := state(name); st.up && now.Sub(st.lastSuccess) <= st.info.Staleness {
 			names = append(names, name)
 		}
 	}
 	slices.Sort(names)
 	k := make([]byte, 0, 16*len(names))
 	for _, name := range names {
-		st := s.collectors[name]
+		st := state(name)
 		k = fmt.Appendf(k, "%s=%d;", name, st.seq)
 		parts = append(parts, st.families)
 	}
 	return string(k), parts
-}
-
-// toDTO wraps a result's families for encoding. Series keep the query's
-// order: a registry's Gather would sort them, which on 100k series cost more
-// than everything else in a run together.
-func toDTO(families []result.Family) []*dto.MetricFamily {
-	out := make([]*dto.MetricFamily, 0, len(families))
-	for i := range families {
-		f := &families[i]
-		if len(f.Metrics) == 0 {
-			// A query that returned no rows: the encoders reject an empty
-			// family, which would fail the whole page.
-			continue
-		}
-		out = append(out, &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: f.Metrics})
-	}
-	return out
 }

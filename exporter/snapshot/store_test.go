@@ -249,9 +249,13 @@ func TestRenderIsCachedUntilAResultChanges(t *testing.T) {
 	s, _, h := newTestStore(t)
 	s.Publish("activations_a", activations(map[string]float64{"iphone17": 1}), 0)
 	scrape(t, h, true)
-	first := s.rendered[string(expfmt.NewFormat(expfmt.TypeTextPlain))]
+	format := string(expfmt.Negotiate(http.Header{}))
+	first := s.rendered[format]
+	if first == nil {
+		t.Fatalf("no body rendered for %q", format)
+	}
 	scrape(t, h, true)
-	if again := s.rendered[string(expfmt.NewFormat(expfmt.TypeTextPlain))]; again != first {
+	if again := s.rendered[format]; again != first {
 		t.Errorf("body re-rendered without any change")
 	}
 	s.Publish("activations_a", activations(map[string]float64{"iphone17": 2}), 0)

@@ -122,7 +122,7 @@ func (f *histogramFamily) finish() {
 			buckets[i] = &dto.Bucket{CumulativeCount: &count, UpperBound: &f.bounds[i]}
 		}
 		total := cumulative + s.counts[len(f.bounds)]
-		h := &dto.Metric{Label: f.labelPairs(s.labelValues), Histogram: &dto.Histogram{
+		h := &dto.Metric{Label: result.Pairs(f.layout, s.labelValues), Histogram: &dto.Histogram{
 			SampleCount: &total, SampleSum: &s.sum, Bucket: buckets,
 		}}
 		f.metrics = append(f.metrics, h)

@@ -130,7 +130,7 @@ func TestKillSparesOtherRuns(t *testing.T) {
 		t.Fatalf("the bystander run failed: %v", got.err)
 	}
 	// SLEEP returns 0 when it ran its course, 1 when interrupted.
-	if v := got.m.Families[0].Metrics[0].GetGauge().GetValue(); v != 0 {
+	if v := got.m.Families[0].All()[0].GetGauge().GetValue(); v != 0 {
 		t.Errorf("bystander SLEEP returned %v: it was interrupted", v)
 	}
 
@@ -140,7 +140,7 @@ func TestKillSparesOtherRuns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id := uint64(m.Families[0].Metrics[0].GetGauge().GetValue()); id == re.Kill.Thread {
+		if id := uint64(m.Families[0].All()[0].GetGauge().GetValue()); id == re.Kill.Thread {
 			t.Errorf("run %d is on thread %d, the killed session's", i, id)
 		}
 	}

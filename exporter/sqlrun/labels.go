@@ -9,58 +9,32 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/result"
 )
 
-// keySep separates label values in dedupe keys. 0xff never occurs in valid
-// UTF-8 and label values are checked to be valid UTF-8, so keys of distinct
-// label sets never collide.
-const keySep = 0xff
-
 // familyMeta is what every family has: name, help, type, labels and series.
 type familyMeta struct {
 	name    string
 	help    string
 	typ     dto.MetricType
 	labels  labelSet
-	layout  []labelSlot // every label of a series, sorted by name
-	metrics []*dto.Metric
+	layout  []result.Label // every label of a series, sorted by name
+	metrics []*dto.Metric  // histograms
+	series  result.Series  // gauges and counters
 }
 
-// labelSlot is one label of a series: a constant pair shared by all series,
-// or the index of the variable label value.
-type labelSlot struct {
-	name     string
-	constant *dto.LabelPair
-	index    int
-}
-
-func labelLayout(variable []string, constLabels map[string]string) []labelSlot {
-	var slots []labelSlot
+func labelLayout(variable []string, constLabels map[string]string) []result.Label {
+	var layout []result.Label
 	for i, name := range variable {
-		slots = append(slots, labelSlot{name: name, index: i})
+		layout = append(layout, result.Label{Name: name, Index: i})
 	}
 	for name, value := range constLabels {
-		slots = append(slots, labelSlot{name: name, constant: &dto.LabelPair{Name: &name, Value: &value}})
+		layout = append(layout, result.Label{Name: name, Value: value, Index: -1})
 	}
-	slices.SortFunc(slots, func(a, b labelSlot) int { return strings.Compare(a.name, b.name) })
-	return slots
-}
-
-// labelPairs builds a series' labels from its variable label values.
-func (f *familyMeta) labelPairs(values []string) []*dto.LabelPair {
-	pairs := make([]*dto.LabelPair, len(f.layout))
-	for i := range f.layout {
-		slot := &f.layout[i]
-		if slot.constant != nil {
-			pairs[i] = slot.constant
-			continue
-		}
-		value := values[slot.index]
-		pairs[i] = &dto.LabelPair{Name: &slot.name, Value: &value}
-	}
-	return pairs
+	slices.SortFunc(layout, func(a, b result.Label) int { return strings.Compare(a.Name, b.Name) })
+	return layout
 }
 
 func (f *familyMeta) result() result.Family {
-	return result.Family{Name: f.name, Help: f.help, Type: f.typ, Metrics: f.metrics}
+	f.series.Layout = f.layout
+	return result.Family{Name: f.name, Help: f.help, Type: f.typ, Metrics: f.metrics, Series: f.series}
 }
 
 // labelSet writes the label columns of a row into the mapper's key buffer.
@@ -71,7 +45,8 @@ type labelSet struct {
 	ends   []int // end of each label value in the key, set by build
 }
 
-// build writes the label values of row into m.key, each followed by keySep.
+// build writes the label values of row into m.key, each followed by
+// result.KeySep.
 // It reports false when the row must be dropped for this metric.
 func (l *labelSet) build(m *Mapper, row []cell) bool {
 	m.key = m.key[:0]
@@ -87,7 +62,7 @@ func (l *labelSet) build(m *Mapper, row []cell) bool {
 			m.key = append(m.key, value...)
 		}
 		l.ends[i] = len(m.key)
-		m.key = append(m.key, keySep)
+		m.key = append(m.key, result.KeySep)
 	}
 	return true
 }

@@ -281,7 +281,7 @@ func TestOpenInvalidDSNHidesPassword(t *testing.T) {
 func allMetrics(m *result.Result) []prometheus.Metric {
 	var all []prometheus.Metric
 	for _, f := range m.Families {
-		for _, dm := range f.Metrics {
+		for _, dm := range f.All() {
 			names := make([]string, len(dm.Label))
 			for i, l := range dm.Label {
 				names[i] = l.GetName()
@@ -395,7 +395,7 @@ func TestRunValues(t *testing.T) {
 			}
 			got := map[string]float64{}
 			for _, f := range m.Families {
-				for _, dm := range f.Metrics {
+				for _, dm := range f.All() {
 					got[dm.Label[0].GetValue()] = dm.GetGauge().GetValue()
 				}
 			}

@@ -13,10 +13,9 @@ import (
 // columns, each yields a series labelled with the column name.
 type scalarFamily struct {
 	*familyMeta
-	values      []column
-	valueLabel  bool
-	labelValues []string // reused per sample; labelPairs copies them
-	seen        map[string]struct{}
+	values     []column
+	valueLabel bool
+	seen       map[string]struct{}
 }
 
 func newScalarFamily(meta *familyMeta, mc *config.Metric, r *resolver) (f *scalarFamily, variable []string) {
@@ -36,7 +35,6 @@ func newScalarFamily(meta *familyMeta, mc *config.Metric, r *resolver) (f *scala
 	for _, n := range names {
 		f.values = append(f.values, column{name: n, index: r.index(n)})
 	}
-	f.labelValues = make([]string, len(variable))
 	return f, variable
 }
 
@@ -52,7 +50,7 @@ func (f *scalarFamily) add(m *Mapper, row []cell) error {
 			continue
 		}
 		if f.valueLabel {
-			m.key = append(m.key[:base], vc.name...)
+			m.key = append(append(m.key[:base], vc.name...), result.KeySep)
 		}
 		if _, dup := f.seen[string(m.key)]; dup {
 			m.skip(f.name, vc.name, result.SkipDuplicate)
@@ -63,17 +61,7 @@ func (f *scalarFamily) add(m *Mapper, row []cell) error {
 		}
 		key := string(m.key)
 		f.seen[key] = struct{}{}
-		f.labels.fill(f.labelValues, key)
-		if f.valueLabel {
-			f.labelValues[len(f.labelValues)-1] = vc.name
-		}
-		metric := &dto.Metric{Label: f.labelPairs(f.labelValues)}
-		if f.typ == dto.MetricType_COUNTER {
-			metric.Counter = &dto.Counter{Value: &v}
-		} else {
-			metric.Gauge = &dto.Gauge{Value: &v}
-		}
-		f.metrics = append(f.metrics, metric)
+		f.series.Add(key, v)
 	}
 	return nil
 }

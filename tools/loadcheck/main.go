@@ -1,7 +1,10 @@
 // Command loadcheck measures kos_exporter under load, as `make bench` runs
 // it: scrape latency while a query takes 2 s, database queries per interval
-// with 1, 8 and 50 scrapers, 100k-series scrapes and peak RSS, and server-side
-// concurrency after client-side cancellations. It prints Markdown tables.
+// with 1, 8 and 50 scrapers, 100k-series scrapes (latency, bytes on the wire
+// per encoding, peak RSS), server-side concurrency after client-side
+// cancellations, and at scale: a million series (run time, peak RSS,
+// scrape latency right after runs) and 200 collectors over 5 targets
+// (first-run spread, CPU, RSS). It prints Markdown tables.
 package main
 
 import (
@@ -39,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app.Flag("mysql.dsn", "Real MySQL/MariaDB to measure against (go-sql-driver DSN of an account that may create and drop a database); empty: the in-process server.").Envar("KOS_TEST_MYSQL_DSN").StringVar(&o.dsn)
 	app.Flag("phase", "How long each scraper count is measured.").Default("10s").DurationVar(&o.phase)
 	app.Flag("series", "Series of the big collector.").Default("100000").IntVar(&o.series)
+	app.Flag("huge", "Series of the million-series check; 0 skips it.").Default("1000000").IntVar(&o.huge)
+	app.Flag("collectors", "Collectors of the many-collectors check (spread over 5 targets); 0 skips it.").Default("200").IntVar(&o.collectors)
 	if code, done := app.Parse(args); done {
 		return code
 	}
@@ -54,6 +59,8 @@ type options struct {
 	exporter, dsn string
 	phase         time.Duration
 	series        int
+	huge          int
+	collectors    int
 }
 
 // check runs the three measurements and writes their tables to out.
@@ -68,7 +75,7 @@ func check(ctx context.Context, logger *slog.Logger, out io.Writer, o options) e
 		}
 	}()
 	began := time.Now()
-	if err := seed(ctx, db.conn, o.series); err != nil {
+	if err := seed(ctx, db.conn, "big", o.series); err != nil {
 		return err
 	}
 	logger.Info("seeded", "rows", o.series, "took", time.Since(began).Round(time.Millisecond))
@@ -104,7 +111,7 @@ collectors:
 	fmt.Fprintln(out, "|---|---|---|---|---|---|---|---|")
 	for _, n := range []int{1, 8, 50} {
 		slowBefore, fastBefore := proxy.Queries("/* slow */"), proxy.Queries("/* fast */")
-		lat, errs := scrapeFor(ctx, exp.url, n, o.phase)
+		lat, errs := scrapeFor(ctx, exp.url, n, o.phase, "gzip")
 		slow, fast := proxy.Queries("/* slow */")-slowBefore, proxy.Queries("/* fast */")-fastBefore
 		expected := o.phase.Seconds() / interval.Seconds()
 		fmt.Fprintf(out, "| %d | %d | %s | %s | %s | %d | %d | %.0f–%.0f |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100),
@@ -139,16 +146,28 @@ collectors:
 		return err
 	}
 	logger.Info("first run of the big collector done", "after", time.Since(began).Round(time.Millisecond))
-	fmt.Fprintf(out, "## Scrapes of %d series (gzip, as Prometheus asks)\n\n", o.series)
-	fmt.Fprintln(out, "| scrapers | scrapes | p50 | p99 | max | body (gzip) |")
-	fmt.Fprintln(out, "|---|---|---|---|---|---|")
-	for _, n := range []int{1, 8} {
-		lat, errs := scrapeFor(ctx, exp.url, n, o.phase)
-		fmt.Fprintf(out, "| %d | %d | %s | %s | %s | %.1f MiB |\n", n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100), float64(exp.bodySize())/(1<<20))
-		if errs > 0 {
-			fmt.Fprintf(out, "\n%d scrapes failed\n", errs)
+	fmt.Fprintf(out, "## Scrapes of %d series\n\n", o.series)
+	fmt.Fprintln(out, "Prometheus asks for gzip; with `--enable-feature=zstd-scrape` (3.15+) for zstd first.")
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "| encoding | scrapers | scrapes | p50 | p99 | max | body on the wire |")
+	fmt.Fprintln(out, "|---|---|---|---|---|---|---|")
+	for _, enc := range []string{"gzip", "zstd"} {
+		size := exp.bodySize(enc)
+		for _, n := range []int{1, 8} {
+			lat, errs := scrapeFor(ctx, exp.url, n, o.phase, enc)
+			fmt.Fprintf(out, "| %s | %d | %d | %s | %s | %s | %s B |\n", enc, n, len(lat), pct(lat, 50), pct(lat, 99), pct(lat, 100), thousands(size))
+			if errs > 0 {
+				fmt.Fprintf(out, "\n%d scrapes failed\n", errs)
+			}
 		}
 	}
+	plain, err := exp.body("identity")
+	if err != nil {
+		exp.stop()
+		return err
+	}
+	fmt.Fprintf(out, "\nThe same page uncompressed: %s B; compressed as client_golang's promhttp and burningalchemist/sql_exporter do (compress/gzip, default level, on every scrape): %s B.\n",
+		thousands(len(plain)), thousands(gzipDefault(plain)))
 	fmt.Fprintf(out, "\nExporter peak RSS with %d series: %.1f MiB\n\n", o.series, exp.peakRSS())
 	exp.stop()
 	if err := ctx.Err(); err != nil {
@@ -184,6 +203,21 @@ collectors:
 		fmt.Fprintf(out, "- most of these queries running on the server at once (processlist): %d\n", maxRunning)
 	} else {
 		fmt.Fprintln(out, "- running queries on the server: not measurable on the in-process server (it does not enforce max_execution_time); run with KOS_TEST_MYSQL_DSN")
+	}
+	fmt.Fprintln(out)
+	switch {
+	case o.huge > 0 && !db.Real:
+		// It cannot send a million rows within the run's 25 s timeout.
+		fmt.Fprintf(out, "## One collector of %d series\n\nNot measured on the in-process server; run with KOS_TEST_MYSQL_DSN.\n\n", o.huge)
+	case o.huge > 0:
+		if err := hugeCheck(ctx, logger, out, o, db, viaProxy); err != nil {
+			return err
+		}
+	}
+	if o.collectors > 0 {
+		if err := manyCheck(ctx, out, o, db, proxy, viaProxy); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -226,13 +260,14 @@ func (d *database) running(marker string) int {
 	return n - 1 // this query matches itself
 }
 
-func seed(ctx context.Context, db *sql.DB, series int) error {
-	if _, err := db.ExecContext(ctx, "CREATE TABLE big (id INT, model VARCHAR(32), n INT)"); err != nil {
+// seed creates table with one row per series: model_000000, … and a value.
+func seed(ctx context.Context, db *sql.DB, table string, series int) error {
+	if _, err := db.ExecContext(ctx, "CREATE TABLE "+table+" (id INT, model VARCHAR(32), n INT)"); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	for start := 0; start < series; start += 2000 {
 		var b strings.Builder
-		b.WriteString("INSERT INTO big VALUES ")
+		b.WriteString("INSERT INTO " + table + " VALUES ")
 		for i := start; i < min(start+2000, series); i++ {
 			if i > start {
 				b.WriteByte(',')
@@ -251,10 +286,36 @@ type exporter struct {
 	cmd *exec.Cmd
 	url string
 	dir string
+	log *logBuffer // its log, when started at debug level
+}
+
+// logBuffer collects a child's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *logBuffer) lines() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return strings.Split(string(b.buf), "\n")
 }
 
 // startExporter runs bin with config and waits until it serves metrics.
 func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
+	return startExporterLogging(ctx, bin, config, false)
+}
+
+// startExporterLogging is startExporter; with debug, the exporter logs at
+// debug level into exporter.log instead of at error level to stderr.
+func startExporterLogging(ctx context.Context, bin, config string, debug bool) (*exporter, error) {
 	dir, err := os.MkdirTemp("", "loadcheck")
 	if err != nil {
 		return nil, err
@@ -269,13 +330,20 @@ func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", "error")
+	level, log := "error", (*logBuffer)(nil)
+	if debug {
+		level, log = "debug", &logBuffer{}
+	}
+	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", level)
 	cmd.Stderr = os.Stderr
+	if log != nil {
+		cmd.Stderr = log
+	}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
-	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir}
+	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir, log: log}
 	if err := e.waitFor(ctx, "kos_exporter_collector_up", 30*time.Second); err != nil {
 		e.stop()
 		return nil, err
@@ -298,16 +366,43 @@ func (e *exporter) waitFor(ctx context.Context, substr string, limit time.Durati
 	return fmt.Errorf("exporter never showed %q", substr)
 }
 
-func (e *exporter) bodySize() int {
+// body fetches the page as sent with Accept-Encoding enc, not decoded.
+func (e *exporter) body(enc string) ([]byte, error) {
 	req, _ := http.NewRequest("GET", e.url, nil)
-	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Accept-Encoding", enc)
 	resp, err := http.DefaultTransport.RoundTrip(req)
 	if err != nil {
-		return 0
+		return nil, err
 	}
 	defer resp.Body.Close()
-	n, _ := io.Copy(io.Discard, resp.Body)
-	return int(n)
+	if got := resp.Header.Get("Content-Encoding"); got != enc && (enc != "identity" || got != "") {
+		return nil, fmt.Errorf("asked for %s, got Content-Encoding %q", enc, got)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// bodySize is the size on the wire of the page in encoding enc, -1 on error.
+func (e *exporter) bodySize(enc string) int {
+	b, err := e.body(enc)
+	if err != nil {
+		return -1
+	}
+	return len(b)
+}
+
+// cpuSeconds is the CPU time the child has used.
+func (e *exporter) cpuSeconds() float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", e.cmd.Process.Pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the command name, which is in parentheses: utime and
+	// stime are the 12th and 13th, in clock ticks (100 a second on Linux).
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	var utime, stime float64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return (utime + stime) / 100
 }
 
 // peakRSS reads the child's high-water resident set size.
@@ -332,8 +427,8 @@ func (e *exporter) stop() {
 	os.RemoveAll(e.dir)
 }
 
-// scrapeFor runs n scrapers back to back for d, like Prometheus (gzip).
-func scrapeFor(ctx context.Context, url string, n int, d time.Duration) ([]time.Duration, int) {
+// scrapeFor runs n scrapers back to back for d, asking for encoding enc.
+func scrapeFor(ctx context.Context, url string, n int, d time.Duration, enc string) ([]time.Duration, int) {
 	transport := &http.Transport{MaxIdleConnsPerHost: n, DisableCompression: true}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -349,7 +444,7 @@ func scrapeFor(ctx context.Context, url string, n int, d time.Duration) ([]time.
 			defer wg.Done()
 			for ctx.Err() == nil {
 				req, _ := http.NewRequest("GET", url, nil)
-				req.Header.Set("Accept-Encoding", "gzip")
+				req.Header.Set("Accept-Encoding", enc)
 				began := time.Now()
 				resp, err := transport.RoundTrip(req)
 				if err == nil {

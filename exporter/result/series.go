@@ -1,0 +1,164 @@
+package result
+
+import (
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+)
+
+// KeySep ends every variable label value in a series key. 0xff never
+// occurs in valid UTF-8 and label values are checked to be valid UTF-8, so
+// the keys of distinct label sets never collide.
+const KeySep = 0xff
+
+// Label is one label of every series of a family, in the order series
+// carry them (sorted by name): a constant, or the index of a variable value
+// in the series key.
+type Label struct {
+	Name  string
+	Value string // of a constant label
+	Index int    // of a variable label; -1 for a constant
+}
+
+// Series are the samples of a gauge or counter family, packed: a
+// *dto.Metric costs about 280 bytes a series, a packed sample a key string
+// and a float64. A run builds the next result while the previous one is
+// still served, so at a million series that difference is most of the
+// exporter's memory.
+type Series struct {
+	Layout []Label
+	keys   []string // a series' variable label values, each ended by KeySep
+	values []float64
+}
+
+// Add appends a sample; key holds the variable label values in Layout's
+// index order, each ended by KeySep.
+func (s *Series) Add(key string, value float64) {
+	s.keys = append(s.keys, key)
+	s.values = append(s.values, value)
+}
+
+// Len is the number of samples.
+func (s *Series) Len() int { return len(s.keys) }
+
+// Pairs builds the label pairs of a series from its variable values.
+func Pairs(layout []Label, values []string) []*dto.LabelPair {
+	pairs := make([]*dto.LabelPair, len(layout))
+	for i := range layout {
+		l := &layout[i]
+		if l.Index < 0 {
+			pairs[i] = &dto.LabelPair{Name: &l.Name, Value: &l.Value}
+			continue
+		}
+		pairs[i] = &dto.LabelPair{Name: &l.Name, Value: &values[l.Index]}
+	}
+	return pairs
+}
+
+// Len is the number of series of the family.
+func (f *Family) Len() int { return len(f.Metrics) + f.Series.Len() }
+
+// Chunks calls fn with the family's series as dto metrics, at most n at a
+// time, in order. Packed samples are unpacked into metrics that are reused
+// from one call to the next, so a million series never exist as dto
+// metrics at once; fn must not keep them.
+func (f *Family) Chunks(n int, fn func([]*dto.Metric) error) error {
+	for start := 0; start < len(f.Metrics); start += n {
+		if err := fn(f.Metrics[start:min(start+n, len(f.Metrics))]); err != nil {
+			return err
+		}
+	}
+	s := &f.Series
+	if s.Len() == 0 {
+		return nil
+	}
+	u := newUnpacker(f.Type, s.Layout, min(n, s.Len()))
+	for start := 0; start < s.Len(); start += n {
+		end := min(start+n, s.Len())
+		if err := fn(u.unpack(s, start, end)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// All returns every series as fresh dto metrics, for tests and small
+// families.
+func (f *Family) All() []*dto.Metric {
+	var all []*dto.Metric
+	f.Chunks(max(f.Len(), 1), func(ms []*dto.Metric) error {
+		all = append(all, ms...)
+		return nil
+	})
+	return all
+}
+
+// unpacker turns packed samples into dto metrics in reusable storage.
+type unpacker struct {
+	typ     dto.MetricType
+	layout  []Label
+	vars    int // variable labels per series
+	metrics []dto.Metric
+	ptrs    []*dto.Metric
+	pairs   []dto.LabelPair
+	labels  []*dto.LabelPair
+	values  []string
+	samples []float64
+	gauges  []dto.Gauge
+	counts  []dto.Counter
+}
+
+func newUnpacker(typ dto.MetricType, layout []Label, n int) *unpacker {
+	u := &unpacker{typ: typ, layout: layout}
+	for _, l := range layout {
+		if l.Index >= 0 {
+			u.vars++
+		}
+	}
+	u.metrics = make([]dto.Metric, n)
+	u.ptrs = make([]*dto.Metric, n)
+	u.pairs = make([]dto.LabelPair, n*len(layout))
+	u.labels = make([]*dto.LabelPair, n*len(layout))
+	u.values = make([]string, n*u.vars)
+	u.samples = make([]float64, n)
+	if typ == dto.MetricType_COUNTER {
+		u.counts = make([]dto.Counter, n)
+	} else {
+		u.gauges = make([]dto.Gauge, n)
+	}
+	return u
+}
+
+func (u *unpacker) unpack(s *Series, start, end int) []*dto.Metric {
+	for i := range end - start {
+		key := s.keys[start+i]
+		values := u.values[i*u.vars : (i+1)*u.vars]
+		for j := range values {
+			cut := strings.IndexByte(key, KeySep)
+			values[j], key = key[:cut], key[cut+1:]
+		}
+		labels := u.labels[i*len(u.layout) : (i+1)*len(u.layout)]
+		for j := range u.layout {
+			l := &u.layout[j]
+			p := &u.pairs[i*len(u.layout)+j]
+			if l.Index < 0 {
+				p.Name, p.Value = &l.Name, &l.Value
+			} else {
+				p.Name, p.Value = &l.Name, &values[l.Index]
+			}
+			labels[j] = p
+		}
+		m := &u.metrics[i]
+		u.samples[i] = s.values[start+i]
+		m.Label = labels
+		if u.typ == dto.MetricType_COUNTER {
+			u.counts[i].Value = &u.samples[i]
+			m.Counter = &u.counts[i]
+		} else {
+			u.gauges[i].Value = &u.samples[i]
+			m.Gauge = &u.gauges[i]
+		}
+		u.ptrs[i] = m
+	}
+	return u.ptrs[:end-start]
+}
