@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/kos-ops/kos_exporter/exporter/result"
 )
@@ -316,8 +318,9 @@ func newBody(c *coders, format expfmt.Format, key string, parts [][]result.Famil
 // encode writes the families of every part in format, those of the same
 // name (from several collectors; config validation guarantees they agree
 // on type, help and labels) as one family, sorted by name. Series are
-// encoded a chunk at a time; in the text formats the chunks after the
-// first lose their HELP and TYPE lines, in protobuf each is a message.
+// encoded a chunk at a time, so a million series are never unpacked at
+// once; in the text formats the chunks after the first lose their HELP and
+// TYPE lines, in delimited protobuf they are merged into one message.
 func encode(w *bytes.Buffer, format expfmt.Format, parts [][]result.Family) error {
 	byName := map[string][]*result.Family{}
 	for _, families := range parts {
@@ -326,31 +329,81 @@ func encode(w *bytes.Buffer, format expfmt.Format, parts [][]result.Family) erro
 			byName[f.Name] = append(byName[f.Name], f)
 		}
 	}
-	textual := format.FormatType() == expfmt.TypeTextPlain || format.FormatType() == expfmt.TypeOpenMetrics
 	var scratch bytes.Buffer
 	enc, rest := expfmt.NewEncoder(w, format), expfmt.NewEncoder(&scratch, format)
 	for _, name := range slices.Sorted(maps.Keys(byName)) {
-		first := true
-		for _, f := range byName[name] {
-			err := f.Chunks(chunkSize, func(ms []*dto.Metric) error {
-				mf := &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: ms}
-				if first || !textual {
-					first = false
-					return enc.Encode(mf)
-				}
-				scratch.Reset()
-				if err := rest.Encode(mf); err != nil {
-					return err
-				}
-				w.Write(withoutComments(scratch.Bytes()))
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("encoding %s: %w", name, err)
-			}
+		var err error
+		switch format.FormatType() {
+		case expfmt.TypeTextPlain, expfmt.TypeOpenMetrics:
+			err = encodeText(w, enc, rest, &scratch, byName[name])
+		case expfmt.TypeProtoDelim:
+			err = encodeDelimited(w, byName[name])
+		default: // the protobuf debug formats: rare, encoded whole
+			err = encodeWhole(enc, byName[name])
+		}
+		if err != nil {
+			return fmt.Errorf("encoding %s: %w", name, err)
 		}
 	}
 	return nil
+}
+
+func encodeText(w *bytes.Buffer, enc, rest expfmt.Encoder, scratch *bytes.Buffer, fams []*result.Family) error {
+	first := true
+	for _, f := range fams {
+		err := f.Chunks(chunkSize, func(ms []*dto.Metric) error {
+			mf := &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: ms}
+			if first {
+				first = false
+				return enc.Encode(mf)
+			}
+			scratch.Reset()
+			if err := rest.Encode(mf); err != nil {
+				return err
+			}
+			w.Write(withoutComments(scratch.Bytes()))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeDelimited writes one length-delimited message for the family.
+// Concatenated encodings of a protobuf message decode as one message whose
+// repeated fields are appended, so each chunk is marshalled after the last
+// and the whole is framed once: a scraper sees each family name once.
+func encodeDelimited(w *bytes.Buffer, fams []*result.Family) error {
+	var msg []byte
+	for _, f := range fams {
+		err := f.Chunks(chunkSize, func(ms []*dto.Metric) error {
+			var err error
+			msg, err = proto.MarshalOptions{}.MarshalAppend(msg, &dto.MetricFamily{Name: &f.Name, Help: &f.Help, Type: &f.Type, Metric: ms})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	w.Write(protowire.AppendVarint(nil, uint64(len(msg))))
+	w.Write(msg)
+	return nil
+}
+
+func encodeWhole(enc expfmt.Encoder, fams []*result.Family) error {
+	mf := &dto.MetricFamily{Name: &fams[0].Name, Help: &fams[0].Help, Type: &fams[0].Type}
+	for _, f := range fams {
+		err := f.Chunks(chunkSize, func(ms []*dto.Metric) error {
+			mf.Metric = append(mf.Metric, ms...)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return enc.Encode(mf)
 }
 
 // withoutComments drops the leading comment lines (HELP, TYPE, UNIT) of an

@@ -50,13 +50,16 @@ func TestPackedSeriesSpanningChunksAreOneFamily(t *testing.T) {
 		t.Errorf("last series %v, want model %s value %d", last, want, (n-1)%1000)
 	}
 
-	// Protobuf: every series arrives, in messages of the same family.
+	// Protobuf: every series arrives, in one message for the family, also
+	// when a second collector fills the same family.
+	s.Publish("activations_b", packedResult(3), 0)
+	n += 3
 	req := httptest.NewRequest("GET", "/metrics", nil)
 	req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	dec := expfmt.NewDecoder(rec.Body, expfmt.ResponseFormat(rec.Header()))
-	total := 0
+	total, messages := 0, 0
 	for {
 		mf := &dto.MetricFamily{}
 		if err := dec.Decode(mf); err == io.EOF {
@@ -66,10 +69,14 @@ func TestPackedSeriesSpanningChunksAreOneFamily(t *testing.T) {
 		}
 		if mf.GetName() == "kos_big" {
 			total += len(mf.Metric)
+			messages++
+			if mf.GetHelp() != "Many series." || mf.GetType() != dto.MetricType_GAUGE {
+				t.Errorf("kos_big message with help %q type %v", mf.GetHelp(), mf.GetType())
+			}
 		}
 	}
-	if total != n {
-		t.Errorf("protobuf carries %d kos_big series, want %d", total, n)
+	if total != n || messages != 1 {
+		t.Errorf("protobuf carries %d kos_big series in %d messages, want %d in one", total, messages, n)
 	}
 }
 
