@@ -71,6 +71,14 @@ const (
 
 const productFailRate = 0.01
 
+// productOTT is the OTT post-processing product's index in products; the
+// incident product_failures fails the first failingProducts (rate plan,
+// add-on) and it.
+const (
+	productOTT      = 5
+	failingProducts = 2
+)
+
 // activationPlan is everything random about one activation, drawn once from
 // its own generator in a fixed order.
 type activationPlan struct {
@@ -84,6 +92,8 @@ type activationPlan struct {
 	callErr                       [len(calls)]float64
 	productUse                    [len(products)]float64
 	productFail                   [len(products)]float64
+	callDrop                      [len(calls)]float64 // the call is lost under agency_traffic_drop when < agencyDropShare
+	ottDelay                      time.Duration       // OTT post-processing, after the activation
 }
 
 const (
@@ -115,6 +125,11 @@ func planActivation(r *rand.Rand, lp LaunchPlan) activationPlan {
 		p.productUse[i] = r.Float64()
 		p.productFail[i] = r.Float64()
 	}
+	// Drawn last, so the draws above stay those of earlier versions.
+	for i := range calls {
+		p.callDrop[i] = r.Float64()
+	}
+	p.ottDelay = between(r, time.Minute, 5*time.Minute)
 	return p
 }
 
@@ -142,17 +157,18 @@ func (p activationPlan) takes(i int) bool {
 	return products[i].eligible(p.kind, p.channel) && p.productUse[i] < products[i].share
 }
 
-// makes reports whether the activation makes call i, given the switches.
-func (p activationPlan) makes(i int, sw map[string]bool) bool {
+// makes reports whether the activation makes call i, given the switches
+// and incidents.
+func (p activationPlan) makes(i int, sw, incidents map[string]bool) bool {
 	switch i {
 	case callGuarantee:
-		return p.instalment && !sw[SwitchSGISkip]
+		return p.instalment && !sw[SwitchSGISkip] && !incidents[AgencyNoTraffic]
 	case callClearing:
 		return p.kind == kindPortIn
 	case callPrecheck:
 		return p.insured && !sw[SwitchKaitSkip]
 	case callSignup:
-		return p.insured
+		return p.insured && !(incidents[AgencyTrafficDrop] && p.callDrop[i] < agencyDropShare)
 	}
 	return true
 }

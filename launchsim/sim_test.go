@@ -70,7 +70,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 		{
 			incident: launchsim.QueueBacklog,
 			moves:    []string{"kos_wait_queue_depth", "kos_wait_queue_below_threshold", "kos_wait_queue_oldest_age_seconds", "kos_wait_queue_served_total"},
-			mayMove:  []string{"kos_wait_queue_head_position"},
+			mayMove:  []string{"kos_wait_queue_head_position", "kos_wait_queue_below_threshold_oldest_age_seconds"},
 		},
 		{
 			incident: launchsim.OTADelay,
@@ -92,7 +92,57 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 			moves: []string{"kos_activations_in_progress", "kos_activation_oldest_in_progress_age_seconds", "kos_activations_total",
 				"kos_insurance_signups_total", "kos_agency_calls_total", "kos_agency_call_duration_seconds", "kos_product_calls_total", "kos_ota_update_requests_total"},
 			mayMove: append([]string{"kos_insurance_sync_pending", "kos_insurance_sync_oldest_pending_age_seconds",
-				"kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total"}, errorQueue...),
+				"kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total",
+				"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.PortInStall,
+			moves: []string{"kos_activations_in_progress", "kos_activation_oldest_in_progress_age_seconds", "kos_activations_total",
+				"kos_agency_calls_total", "kos_agency_call_duration_seconds", "kos_product_calls_total"},
+			mayMove: append([]string{"kos_insurance_signups_total", "kos_insurance_sync_pending", "kos_insurance_sync_oldest_pending_age_seconds",
+				"kos_ota_update_requests_total", "kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total",
+				"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.MNPOpeningDelay,
+			moves:    []string{"kos_mnp_opening_messages_pending", "kos_mnp_opening_message_oldest_pending_age_seconds", "kos_mnp_opening_messages_total"},
+			mayMove:  errorQueue,
+		},
+		{
+			incident: launchsim.AgencySlow,
+			moves:    []string{"kos_agency_call_duration_seconds"},
+			mayMove:  []string{"kos_agency_calls_total"}, // a few more timeouts
+		},
+		{
+			incident: launchsim.AgencyTrafficDrop,
+			moves:    []string{"kos_agency_calls_total", "kos_agency_call_duration_seconds"},
+		},
+		{
+			incident: launchsim.AgencyNoTraffic,
+			moves:    []string{"kos_agency_calls_total", "kos_agency_call_duration_seconds"},
+			mayMove:  errorQueue, // no SGI errors either
+		},
+		{
+			incident: launchsim.ProductFailures,
+			moves:    []string{"kos_product_calls_total", "kos_error_queue_depth", "kos_error_queue_enqueued_total"},
+			mayMove:  append([]string{"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.OTTStall,
+			moves:    []string{"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"},
+		},
+		{
+			incident: launchsim.ReferenceMissing,
+			moves:    []string{"kos_reference_data_applied", "kos_reference_subsidy_krw"},
+		},
+		{
+			incident: launchsim.ReferenceWrong,
+			moves:    []string{"kos_reference_value_mismatch", "kos_reference_subsidy_krw"},
+		},
+		{
+			incident: launchsim.StockTransferStall,
+			moves:    []string{"kos_wait_queue_depth", "kos_wait_queue_below_threshold", "kos_wait_queue_below_threshold_oldest_age_seconds", "kos_wait_queue_served_total"},
+			mayMove:  []string{"kos_wait_queue_oldest_age_seconds", "kos_wait_queue_head_position"},
 		},
 	}
 	start, end := window(4 * time.Minute)
