@@ -62,8 +62,8 @@ func TestApply(t *testing.T) {
 			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()").Scan(&n); err != nil {
 				t.Fatal(err)
 			}
-			if n != 15 {
-				t.Errorf("got %d tables, want 15", n)
+			if n != 17 {
+				t.Errorf("got %d tables, want 17", n)
 			}
 		})
 	}
