@@ -38,6 +38,9 @@ var thresholds = map[string]string{
 	"ota_pending_age_seconds":         "60",
 	"mnp_opening_pending_age_seconds": "40",
 	"skip_switch_on_seconds":          "30",
+	// Under-threshold waits are 15-40 s at speed 60, OTT hand-overs 1-5 s.
+	"wait_queue_below_threshold_age_seconds": "60",
+	"ott_postprocess_age_seconds":            "60",
 }
 
 var forRe = regexp.MustCompile(`(?m)^(\s+for: )(\S+)$`)
