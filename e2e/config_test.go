@@ -24,7 +24,8 @@ import (
 // traffic drains away).
 const timeDivisor = 5
 
-var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]"}
+var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]",
+	"offset 15m": "offset 3m"} // KOSAgencyTrafficDrop's usual level leaves out the last 15m
 
 // thresholds: ages that grow in real seconds during an incident, set well
 // above their calm-day maximum (at speed 60 the simulator's own sync, OTA

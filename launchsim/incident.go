@@ -46,7 +46,7 @@ var incidentHelp = map[string]string{
 	AgencySlow:         "NICE identity checks answer 8 times slower",
 	AgencyTrafficDrop:  "3 in 4 Mobins insurance sign-up calls are never made (a lost integration route)",
 	AgencyNoTraffic:    "no call reaches SGI while activations go on",
-	ProductFailures:    "rate plan, add-on and OTT product calls fail 20% of the time; failures land in the error queue",
+	ProductFailures:    "rate plan, add-on and OTT product calls fail 35% of the time; failures land in the error queue",
 	OTTStall:           "OTT post-processing stops completing, silently (the OTT product calls still succeed)",
 	ReferenceMissing:   "the first model's sponsor subsidy is not applied on the reference screen",
 	ReferenceWrong:     "the last model's applied subsidy and insurance product differ from the launch plan",

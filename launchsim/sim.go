@@ -96,7 +96,7 @@ const (
 	kaitLagFactor          = 20 // KAIT pre-check latency multiplier
 	agencySlowFactor       = 8  // NICE latency multiplier: p95 above 2 s, few timeouts
 	agencyDropShare        = 0.75
-	productIncidentFail    = 0.2
+	productIncidentFail    = 0.35
 	reprocessOKRate        = 0.8
 	maxRetries             = 5
 	retryEvery             = 30 * time.Minute // simulated, like every delay

@@ -63,7 +63,7 @@ func integration(in *inputs) (*dashboard, error) {
 		"모든 대외기관 호출의 응답시간 구간별 초당 호출 수. Calls per second in each latency bucket, all agencies (recording rule agency_le:kos_agency_call_duration_seconds_bucket:rate5m); timeouts land in the 5 s bucket.", "s",
 		q{`sum by (le) (agency_le:kos_agency_call_duration_seconds_bucket:rate5m)`, "{{le}}"}))
 
-	b.add(24, 8, b.show(timeseries, "평소 대비 호출량 · Calls against their usual rate", "대외기관 업무별 개통 건당 호출이 평소(최근 3시간 중앙값)의 몇 %인지. 점선 아래로 10분 계속되면 호출 일부가 나가지 않는 것입니다. Calls per activation of each agency operation as a share of their usual level (3-hour median); below the dashed line for 10 minutes some calls are not being made.", s.agencyCallsVsUsual))
+	b.add(24, 8, b.show(timeseries, "평소 대비 호출량 · Calls against their usual rate", "대외기관 업무별 개통 건당 호출이 평소(직전 3시간의 상위 사분위)의 몇 %인지. 점선 아래로 10분 계속되면 호출 일부가 나가지 않는 것입니다. Calls per activation of each agency operation as a share of their usual level (upper quartile of the 3 hours before); below the dashed line for 10 minutes some calls are not being made.", s.agencyCallsVsUsual))
 
 	b.row("대외기관 업무 · Operations")
 	b.add(12, 8, timeseries("업무와 결과별 초당 호출 · Calls per second by operation and result",

@@ -119,7 +119,7 @@ func warRoomSignals() signals {
 		productFailures: signal{q: q{`product:kos_product_calls_failed:ratio_rate5m`, "{{product}}"}, unit: "percentunit",
 			band: above("product_failure_ratio"), alerts: []string{"KOSProductCallFailures"}},
 		productCalls: signal{q: q{`product:kos_product_calls:rate5m * 60`, "{{product}}"}, unit: "cpm"},
-		agencyCallsVsUsual: signal{q: q{`agency_operation:kos_agency_calls_per_activation:ratio_rate5m / agency_operation:kos_agency_calls_per_activation:ratio_median3h`, "{{agency}} {{operation}}"},
+		agencyCallsVsUsual: signal{q: q{`agency_operation:kos_agency_calls_per_activation:ratio_rate5m / agency_operation:kos_agency_calls_per_activation:ratio_usual3h`, "{{agency}} {{operation}}"},
 			unit: "percentunit", band: below("agency_traffic_drop_ratio"), alerts: []string{"KOSAgencyTrafficDrop"}},
 		ottPending: signal{q: q{`sum(kos_ott_postprocess_pending)`, "pending"}, unit: "short"},
 		ottOldest: signal{q: q{`max(kos_ott_postprocess_oldest_pending_age_seconds)`, "oldest"}, unit: "s",
