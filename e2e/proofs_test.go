@@ -55,8 +55,8 @@ var resolutionElsewhere = map[string]string{
 // incident; each says where it is proven.
 var healthAlerts = map[string]string{
 	"KOSExporterTargetDown":         "make e2e database_gone: pages when the simulator serving the database stops",
-	"KOSExporterCollectorDown":      "make e2e database_gone: every collector's alert held back by Alertmanager's inhibition",
-	"KOSExporterCollectorStale":     "make e2e database_gone: held back with the collectors' alerts; rules/tests/exporter.test.yaml",
+	"KOSExporterCollectorStale":     "make e2e database_gone: one per collector, held back by Alertmanager's inhibition",
+	"KOSExporterCollectorDown":      "rules/tests/exporter.test.yaml; database_gone stops counting once each collector has one alert held back, and the stale one (2m) comes before this one (5m)",
 	"KOSExporterDown":               "rules/tests/exporter.test.yaml only: no scenario stops the exporter",
 	"KOSExporterAbsent":             "rules/tests/exporter.test.yaml only: no scenario removes the scrape target",
 	"KOSExporterConfigReloadFailed": "rules/tests/exporter.test.yaml only: no scenario reloads a bad collectors.yaml",
