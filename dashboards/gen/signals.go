@@ -126,7 +126,7 @@ func warRoomSignals() signals {
 			band: above("ott_postprocess_age_seconds"), alerts: []string{"KOSOTTPostprocessingBacklog"}},
 		referenceMismatch: signal{q: q{`max by (model, reference) (kos_reference_value_mismatch)`, "{{model}} · {{reference}}"}, unit: "short",
 			band: band{dir: countBand, limit: 1}, alerts: []string{"KOSReferenceDataMismatch"}},
-		referenceSubsidy: signal{q: q{`max by (model, source) (kos_reference_subsidy_krw)`, "{{model}} · {{source}}"}, unit: "currencyKRW"},
+		referenceSubsidy: signal{q: q{`max by (model, source) (kos_reference_subsidy_krw)`, "{{model}} · {{source}}"}, unit: "short"},
 
 		waitQueueDepth:          signal{q: q{`sum(kos_wait_queue_depth)`, "waiting"}, unit: "short", wallLinks: []string{"KOSWaitQueueBacklog"}},
 		waitQueueBelowThreshold: signal{q: q{`sum(kos_wait_queue_below_threshold)`, "under threshold"}, unit: "short"},
