@@ -159,7 +159,7 @@ bench-db:
 # Alertmanager on loopback; the two servers are built once into .build/bin.
 e2e: build
 	./e2e/getbins.sh .build/bin
-	$(GO) test -tags e2e -count=1 -v -timeout 9m -parallel 16 ./e2e
+	$(GO) test -tags e2e -count=1 -v -timeout 12m -parallel 16 ./e2e
 
 # The fuzz targets briefly (CI), bounded by executions, not time: a
 # duration -fuzztime races Go's fuzz coordinator and fails with a bare

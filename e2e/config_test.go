@@ -24,7 +24,8 @@ import (
 // traffic drains away).
 const timeDivisor = 5
 
-var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]"}
+var windows = map[string]string{"[5m]": "[1m]", "[10m]": "[2m]", "[15m]": "[3m]",
+	"offset 15m": "offset 3m"} // KOSAgencyTrafficDrop's usual level leaves out the last 15m
 
 // thresholds: ages that grow in real seconds during an incident, set well
 // above their calm-day maximum (at speed 60 the simulator's own sync, OTA
@@ -38,6 +39,9 @@ var thresholds = map[string]string{
 	"ota_pending_age_seconds":         "60",
 	"mnp_opening_pending_age_seconds": "40",
 	"skip_switch_on_seconds":          "30",
+	// Under-threshold waits are 15-40 s at speed 60, OTT hand-overs 1-5 s.
+	"wait_queue_below_threshold_age_seconds": "60",
+	"ott_postprocess_age_seconds":            "60",
 }
 
 var forRe = regexp.MustCompile(`(?m)^(\s+for: )(\S+)$`)

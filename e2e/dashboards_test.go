@@ -55,12 +55,23 @@ func dashboardsReturnData(t *testing.T, s *stack) {
 			switch {
 			case err != nil:
 				t.Errorf("%s %q: %v", filepath.Base(f), p.Title, err)
+			case len(res) == 0 && youngOK(q) != "":
+				t.Logf("%s %q: no data yet: %s", filepath.Base(f), p.Title, youngOK(q))
 			case len(res) == 0:
 				t.Errorf("%s %q: no data for %s", filepath.Base(f), p.Title, q)
 			}
 		})
 	}
 	s.e.record(result{scenario: s.name, alert: "(dashboards)", receivers: "(none)", note: fmt.Sprintf("%d PromQL expressions of dashboards/*.json returned data", n)})
+}
+
+// youngOK says why a query may return nothing on a Prometheus only minutes
+// old, or "" when it must return data.
+func youngOK(q string) string {
+	if strings.Contains(q, ":ratio_usual3h") {
+		return "the usual level of agency calls leaves out the last 15 minutes (3 in the run), so a Prometheus younger than that has none"
+	}
+	return ""
 }
 
 func walkPanels(ps []panel, f func(panel, string)) {

@@ -22,11 +22,13 @@ var (
 	keepLog = flag.Bool("e2e.keep-logs", false, "keep the log directory even when every test passes")
 )
 
-// Scenario bounds. The slowest chain (KAIT lag, then the switch left on)
-// takes about four minutes on the 2-core CI machine; the calm day is watched
-// longer than the longest shortened `for:` (15m / 5).
+// Scenario bounds. The slowest chain (error-queue reprocessing failing
+// until items give up, then their 15-minute window emptying after the
+// incident ends) takes about six and a half minutes on the 2-core CI
+// machine; the calm day is watched longer than the longest shortened
+// `for:` (15m / 5).
 const (
-	scenarioTimeout = 6 * time.Minute
+	scenarioTimeout = 8 * time.Minute
 	calmPeriod      = 200 * time.Second
 	settle          = 10 * time.Second // after the last expected alert: nothing else may follow
 )
@@ -267,11 +269,23 @@ func TestE2E(t *testing.T) {
 			s.await(ctx, t, c.want, t0, "from injection")
 			if c.incident == "kait_lag" {
 				kaitSwitch(ctx, t, s)
+			} else {
+				endAndResolve(ctx, t, s, c.incident, c.want) // incidents_test.go
 			}
 			sleep(ctx, settle)
 			s.onlyAlerts(t, append(c.related, c.want.alert)...)
 		})
 	}
+
+	// The incidents behind every other alert (incidents_test.go), and the
+	// check that each scenario saw what proofs_test.go says it proves.
+	for _, sc := range alertScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			sc.run(t, e)
+		})
+	}
+	t.Cleanup(func() { e.checkProofs(t) })
 
 	t.Run("database_gone", func(t *testing.T) {
 		t.Parallel()

@@ -157,16 +157,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 
 // post calls the simulator's admin API.
 func (s *stack) post(path string) error {
-	resp, err := http.Post("http://"+s.adminAddr+path, "", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return fmt.Errorf("POST %s: %s: %s", path, resp.Status, b)
-	}
-	return nil
+	return s.call(adminCall{http.MethodPost, path})
 }
 
 // sample is one element of an instant-vector result.

@@ -17,6 +17,9 @@ const (
 	stageOTA                     // OTA USIM update completes
 	stageServe                   // wait-queue item served
 	stageRetry                   // error-queue reprocessing attempt
+	stagePortIn                  // port-in activation completes
+	stageServeBelow              // wait-queue item under the stock threshold served
+	stageOTTPost                 // OTT post-processing completes
 	numStages
 )
 

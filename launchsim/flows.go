@@ -14,6 +14,7 @@ var (
 	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
 	queueCols          = []string{"id", "position", "model", "storage", "below_threshold", "enqueued_at", "state"}
 	otaCols            = []string{"id", "activation_id", "requested_at", "state"}
+	ottCols            = []string{"id", "activation_id", "requested_at", "state"}
 	errorCols          = []string{"id", "reason", "ref_id", "enqueued_at", "retries", "state"}
 	dayOnlyKey         = []string{"day"}
 	errorDailyKey      = []string{"day", "reason"}
@@ -32,7 +33,11 @@ func (s *Sim) newActivation(b *batch, at time.Time, preorder bool) {
 	if preorder {
 		process = p.preorderProcess
 	}
-	s.schedule1(stageActivation, s.after(at, process), id, "", 0)
+	st := stageActivation
+	if p.kind == kindPortIn {
+		st = stagePortIn // port_in_stall holds these alone
+	}
+	s.schedule1(st, s.after(at, process), id, "", 0)
 	if p.kind == kindPortIn {
 		s.newMNP(b, at, "in", id)
 	}
@@ -44,10 +49,13 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 	p := s.drawActivation(id)
 	day := s.day(now)
 	for i, c := range calls {
-		if !p.makes(i, s.switches) {
+		if !p.makes(i, s.switches, s.incidents) {
 			continue
 		}
 		latency, errRate := p.callLatency[i], c.errRate
+		if i == callIdentity && s.incidents[AgencySlow] {
+			latency *= agencySlowFactor
+		}
 		if i == callGuarantee && s.incidents[SGIErrors] {
 			errRate = sgiIncidentErrRate
 		}
@@ -62,14 +70,16 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 			s.enqueueError(b, now, "sgi_guarantee", id)
 		}
 	}
+	ottHandover := false
 	for i, pr := range products {
 		if !p.takes(i) {
 			continue
 		}
-		result := p.productResult(i)
+		result := p.productResult(i, s.incidents[ProductFailures])
 		if result == "failed" {
 			s.enqueueError(b, now, "product_call", id)
 		}
+		ottHandover = ottHandover || i == productOTT && result == "ok"
 		b.add("product_call_daily", productDailyKey, []any{day, pr.name, pr.operation}, result, 1)
 	}
 	key := []any{day, p.model, p.kind, p.channel}
@@ -87,6 +97,21 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 	if p.ota {
 		s.newOTA(b, now, id)
 	}
+	if ottHandover {
+		s.newOTTPost(b, now, id, p.ottDelay)
+	}
+}
+
+// newOTTPost hands a completed activation's OTT subscription over to the
+// OTT partner; ott_stall holds it.
+func (s *Sim) newOTTPost(b *batch, now time.Time, activationID int64, delay time.Duration) {
+	id := s.id("ott_postprocess")
+	b.insert("ott_postprocess", ottCols, id, activationID, s.ts(now), "pending")
+	s.schedule1(stageOTTPost, s.after(now, delay), id, "", 0)
+}
+
+func (s *Sim) completeOTTPost(b *batch, now time.Time, id int64) {
+	s.finish(b, "ott_postprocess", "state = 'completed', finished_at = ?", id, s.ts(now))
 }
 
 // newMNP records a port request; port-ins come from an activation.
@@ -171,7 +196,7 @@ func (s *Sim) newQueueItem(b *batch, at time.Time) {
 	q := s.queuePlan(id, s.incidents[QueueBacklog])
 	b.insert("wait_queue", queueCols, id, s.queuePos, q.model, q.storage, q.below, s.ts(at), "waiting")
 	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(at)}, "enqueued", 1)
-	s.schedule1(stageServe, s.after(at, q.wait), id, "", 0)
+	s.schedule1(q.stage, s.after(at, q.wait), id, "", 0)
 }
 
 func (s *Sim) serve(b *batch, now time.Time, id int64) {

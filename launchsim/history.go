@@ -180,7 +180,7 @@ func (g *generator) activation(at time.Time, preorder bool) {
 	}
 	day := s.day(fin)
 	for i, c := range calls {
-		if !p.makes(i, s.switches) {
+		if !p.makes(i, s.switches, nil) {
 			continue
 		}
 		result, latency := callOutcome(p.callLatency[i], p.callErr[i], c.errRate)
@@ -196,7 +196,7 @@ func (g *generator) activation(at time.Time, preorder bool) {
 		if !p.takes(i) {
 			continue
 		}
-		result := p.productResult(i)
+		result := p.productResult(i, false)
 		if result == "failed" {
 			g.errorItem(fin, "product_call", id)
 		}

@@ -17,6 +17,19 @@ const (
 	MNPMessageFailures = "mnp_message_failures"
 	ErrorQueueGrowth   = "error_queue_growth"
 	ActivationStall    = "activation_stall"
+
+	// One per alert that no incident above raises (docs/e2e.md maps
+	// each alert to the incident proving it).
+	PortInStall        = "port_in_stall"
+	MNPOpeningDelay    = "mnp_opening_delay"
+	AgencySlow         = "agency_slow"
+	AgencyTrafficDrop  = "agency_traffic_drop"
+	AgencyNoTraffic    = "agency_no_traffic"
+	ProductFailures    = "product_failures"
+	OTTStall           = "ott_stall"
+	ReferenceMissing   = "reference_missing"
+	ReferenceWrong     = "reference_wrong"
+	StockTransferStall = "stock_transfer_stall"
 )
 
 var incidentHelp = map[string]string{
@@ -27,6 +40,17 @@ var incidentHelp = map[string]string{
 	MNPMessageFailures: "40% of MNP opening messages fail; failures land in the error queue",
 	ErrorQueueGrowth:   "every error-queue reprocessing attempt fails until items are given up",
 	ActivationStall:    "activations stop completing, and with them every call and follow-up",
+
+	PortInStall:        "port-in activations stop completing; other kinds go on",
+	MNPOpeningDelay:    "MNP opening messages stop being generated (none fails)",
+	AgencySlow:         "NICE identity checks answer 8 times slower",
+	AgencyTrafficDrop:  "3 in 4 Mobins insurance sign-up calls are never made (a lost integration route)",
+	AgencyNoTraffic:    "no call reaches SGI while activations go on",
+	ProductFailures:    "rate plan, add-on and OTT product calls fail 35% of the time; failures land in the error queue",
+	OTTStall:           "OTT post-processing stops completing, silently (the OTT product calls still succeed)",
+	ReferenceMissing:   "the first model's sponsor subsidy is not applied on the reference screen",
+	ReferenceWrong:     "the last model's applied subsidy and insurance product differ from the launch plan",
+	StockTransferStall: "wait-queue items under the stock threshold are not served; the others are",
 }
 
 // Operational switches ("references") seeded into ref_switch; each changes

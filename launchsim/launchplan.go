@@ -39,6 +39,7 @@ type LaunchPlan struct {
 	waitQueueShare float64
 	hourly         [hoursPerDay]float64
 	hourlySum      float64
+	reference      map[string]modelReference // by model
 }
 
 const hoursPerDay = 24
@@ -201,6 +202,7 @@ type planFile struct {
 	OtherCarriers  mixFile       `yaml:"other_carriers"`
 	WaitQueueShare at[float64]   `yaml:"wait_queue_share"`
 	Hourly         at[[]float64] `yaml:"hourly"`
+	Reference      referenceFile `yaml:"reference"`
 	line           int
 }
 
@@ -394,6 +396,7 @@ func (v *validator) plan(f *planFile) LaunchPlan {
 	}
 	p.waitQueueShare = f.WaitQueueShare.v
 	p.hourly, p.hourlySum = v.hourly(f.Hourly, f.line)
+	p.reference = v.reference(&f.Reference, f.line, p.models)
 	return p
 }
 

@@ -73,6 +73,9 @@ channels: {retail_store: 0.7, online: 0.3}
 other_carriers: {carrier_b: 1}
 wait_queue_share: 0.1
 hourly: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+reference:
+  phone_a: {subsidy_krw: 300000, insurance: care_a}
+  phone_b: {subsidy_krw: 150000, insurance: care_b}
 `
 
 func TestParsePlan(t *testing.T) {
@@ -106,7 +109,8 @@ func TestParsePlan(t *testing.T) {
 		{"unknown kind", "kinds: {device_change: 0.6, new: 0.4}", "kinds: {device_change: 0.6, port_in: 0.4}",
 			[]string{`plan.yaml:19: kinds: "port_in" is not one of device_change, new`}},
 		{"label value", "  - name: phone_b", "  - name: phone-b",
-			[]string{`plan.yaml:16: models: "phone-b", want letters, digits and _, at most 32 bytes`}},
+			[]string{`plan.yaml:16: models: "phone-b", want letters, digits and _, at most 32 bytes`,
+				`plan.yaml:26: reference: "phone_b" is not a model of the line-up`, "plan.yaml:25: reference: model phone-b has no reference values"}},
 		{"volumes not positive", "activations: 1000", "activations: 0",
 			[]string{
 				"plan.yaml:4: activations: 0, want a positive number a day",
@@ -129,6 +133,12 @@ func TestParsePlan(t *testing.T) {
 			[]string{"plan.yaml:9: ports.market_daily: missing"}}, // the line its mapping starts on
 		{"missing section", "wait_queue_share: 0.1\n", "",
 			[]string{"plan.yaml:1: wait_queue_share: missing"}},
+		{"reference of a model not in the line-up", "  phone_b: {subsidy_krw: 150000, insurance: care_b}", "  phone_c: {subsidy_krw: 150000, insurance: care_b}",
+			[]string{`plan.yaml:26: reference: "phone_c" is not a model of the line-up`, "plan.yaml:25: reference: model phone_b has no reference values"}},
+		{"reference values", "{subsidy_krw: 300000, insurance: care_a}", "{subsidy_krw: -1, insurance: care-a}",
+			[]string{"plan.yaml:25: reference.phone_a.subsidy_krw: -1, want 0 or more (KRW)", `plan.yaml:25: reference.phone_a.insurance: "care-a", want letters, digits and _, at most 32 bytes`}},
+		{"reference value missing", "{subsidy_krw: 300000, insurance: care_a}", "{subsidy_krw: 300000}",
+			[]string{"plan.yaml:25: reference.phone_a.insurance: missing"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if !strings.Contains(basePlan, tc.old) {

@@ -71,6 +71,14 @@ const (
 
 const productFailRate = 0.01
 
+// productOTT is the OTT post-processing product's index in products; the
+// incident product_failures fails the first failingProducts (rate plan,
+// add-on) and it.
+const (
+	productOTT      = 5
+	failingProducts = 2
+)
+
 // activationPlan is everything random about one activation, drawn once from
 // its own generator in a fixed order.
 type activationPlan struct {
@@ -84,6 +92,8 @@ type activationPlan struct {
 	callErr                       [len(calls)]float64
 	productUse                    [len(products)]float64
 	productFail                   [len(products)]float64
+	callDrop                      [len(calls)]float64 // the call is lost under agency_traffic_drop when < agencyDropShare
+	ottDelay                      time.Duration       // OTT post-processing, after the activation
 }
 
 const (
@@ -115,6 +125,11 @@ func planActivation(r *rand.Rand, lp LaunchPlan) activationPlan {
 		p.productUse[i] = r.Float64()
 		p.productFail[i] = r.Float64()
 	}
+	// Drawn last, so the draws above stay those of earlier versions.
+	for i := range calls {
+		p.callDrop[i] = r.Float64()
+	}
+	p.ottDelay = between(r, time.Minute, 5*time.Minute)
 	return p
 }
 
@@ -143,24 +158,31 @@ func (p activationPlan) takes(i int) bool {
 }
 
 // productResult is the outcome of product call i: ok or failed.
-func (p activationPlan) productResult(i int) string {
-	if p.productFail[i] < productFailRate {
+// failing (the product_failures incident) raises the failure rate of the
+// first products and OTT.
+func (p activationPlan) productResult(i int, failing bool) string {
+	rate := productFailRate
+	if failing && (i < failingProducts || i == productOTT) {
+		rate = productIncidentFail
+	}
+	if p.productFail[i] < rate {
 		return "failed"
 	}
 	return "ok"
 }
 
-// makes reports whether the activation makes call i, given the switches.
-func (p activationPlan) makes(i int, sw map[string]bool) bool {
+// makes reports whether the activation makes call i, given the switches
+// and incidents.
+func (p activationPlan) makes(i int, sw, incidents map[string]bool) bool {
 	switch i {
 	case callGuarantee:
-		return p.instalment && !sw[SwitchSGISkip]
+		return p.instalment && !sw[SwitchSGISkip] && !incidents[AgencyNoTraffic]
 	case callClearing:
 		return p.kind == kindPortIn
 	case callPrecheck:
 		return p.insured && !sw[SwitchKaitSkip]
 	case callSignup:
-		return p.insured
+		return p.insured && !(incidents[AgencyTrafficDrop] && p.callDrop[i] < agencyDropShare)
 	}
 	return true
 }
@@ -221,6 +243,7 @@ type queuePlan struct {
 	model, storage string
 	below          bool          // the variant's stock is under the threshold
 	wait           time.Duration // until served
+	stage          stage         // the event that serves it
 }
 
 // queuePlan draws wait-queue item id; backlog raises the share of items
@@ -234,9 +257,11 @@ func (s *Sim) queuePlan(id int64, backlog bool) queuePlan {
 		rate = belowThresholdIncident
 	}
 	q.below = r.Float64() < rate
-	q.wait = between(r, 10*time.Minute, 60*time.Minute)
+	q.wait, q.stage = between(r, 10*time.Minute, 60*time.Minute), stageServe
 	if q.below {
-		q.wait *= 5 // served by hand once stock is moved
+		// Served by hand once stock is moved from another store: 15-40
+		// minutes, under the alert's 45 even at real speed.
+		q.wait, q.stage = q.wait/2+10*time.Minute, stageServeBelow
 	}
 	return q
 }

@@ -94,6 +94,9 @@ const (
 	belowThresholdRate     = 0.05
 	belowThresholdIncident = 0.4
 	kaitLagFactor          = 20 // KAIT pre-check latency multiplier
+	agencySlowFactor       = 8  // NICE latency multiplier: p95 above 2 s, few timeouts
+	agencyDropShare        = 0.75
+	productIncidentFail    = 0.35
 	reprocessOKRate        = 0.8
 	maxRetries             = 5
 	retryEvery             = 30 * time.Minute // simulated, like every delay
@@ -125,6 +128,8 @@ type Sim struct {
 	queueDay  string // the wait queue's positions restart every day
 	queuePos  int64
 	lastPrune time.Time
+	// The reference incidents (missing, wrong) as last written to ref_model.
+	refIncidents [2]bool
 }
 
 // New prepares db: creates missing tables, seeds the reference tables,
@@ -171,6 +176,7 @@ var liveTables = []struct{ name, state, finished string }{
 	{"insurance_signup", "sync_state", "finished_at"},
 	{"wait_queue", "state", "served_at"},
 	{"ota_update", "state", "finished_at"},
+	{"ott_postprocess", "state", "finished_at"},
 	{"error_queue", "state", "finished_at"},
 }
 
@@ -191,10 +197,8 @@ func (s *Sim) prepare(ctx context.Context) error {
 			return fmt.Errorf("seeding ref_switch: %w", err)
 		}
 	}
-	for _, m := range s.plan.models {
-		if _, err := s.db.ExecContext(ctx, "INSERT IGNORE INTO ref_model (model, subsidy_applied_at, insurance_applied_at) VALUES (?, ?, ?)", m.v, now, now); err != nil {
-			return fmt.Errorf("seeding ref_model: %w", err)
-		}
+	if err := s.applyReference(ctx, s.opt.Now()); err != nil {
+		return fmt.Errorf("seeding the reference data: %w", err)
 	}
 	if err := s.loadSwitches(ctx); err != nil {
 		return err
@@ -275,6 +279,11 @@ func (s *Sim) Step(ctx context.Context) error {
 			return err
 		}
 	}
+	if s.refIncidents != [2]bool{s.incidents[ReferenceMissing], s.incidents[ReferenceWrong]} {
+		if err := s.applyReference(ctx, now); err != nil {
+			return fmt.Errorf("launchsim: step: %w", err)
+		}
+	}
 	b := newBatch()
 	s.arrive(b, now)
 	s.complete(b, now)
@@ -337,6 +346,14 @@ func (s *Sim) blocked(st stage) bool {
 	switch st {
 	case stageActivation:
 		return s.incidents[ActivationStall]
+	case stagePortIn:
+		return s.incidents[ActivationStall] || s.incidents[PortInStall]
+	case stageOpening:
+		return s.incidents[MNPOpeningDelay]
+	case stageServeBelow:
+		return s.incidents[QueueBacklog] || s.incidents[StockTransferStall]
+	case stageOTTPost:
+		return s.incidents[OTTStall]
 	case stageKait:
 		return s.incidents[KaitLag] && !s.switches[SwitchKaitSkip]
 	case stageOTA:
@@ -370,7 +387,7 @@ func (s *Sim) complete(b *batch, now time.Time) {
 
 func (s *Sim) handle(b *batch, now time.Time, e event) {
 	switch e.stage {
-	case stageActivation:
+	case stageActivation, stagePortIn:
 		s.completeActivation(b, now, e.id)
 	case stageOpening:
 		s.settleOpening(b, now, e.id, e.aux)
@@ -380,8 +397,10 @@ func (s *Sim) handle(b *batch, now time.Time, e event) {
 		s.kaitSynced(b, now, e.id)
 	case stageOTA:
 		s.completeOTA(b, now, e.id)
-	case stageServe:
+	case stageServe, stageServeBelow:
 		s.serve(b, now, e.id)
+	case stageOTTPost:
+		s.completeOTTPost(b, now, e.id)
 	case stageRetry:
 		s.retry(b, now, e.id, e.n, e.aux)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
 )
@@ -70,7 +71,7 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 		{
 			incident: launchsim.QueueBacklog,
 			moves:    []string{"kos_wait_queue_depth", "kos_wait_queue_below_threshold", "kos_wait_queue_oldest_age_seconds", "kos_wait_queue_served_total"},
-			mayMove:  []string{"kos_wait_queue_head_position"},
+			mayMove:  []string{"kos_wait_queue_head_position", "kos_wait_queue_below_threshold_oldest_age_seconds"},
 		},
 		{
 			incident: launchsim.OTADelay,
@@ -92,7 +93,57 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 			moves: []string{"kos_activations_in_progress", "kos_activation_oldest_in_progress_age_seconds", "kos_activations_total",
 				"kos_insurance_signups_total", "kos_agency_calls_total", "kos_agency_call_duration_seconds", "kos_product_calls_total", "kos_ota_update_requests_total"},
 			mayMove: append([]string{"kos_insurance_sync_pending", "kos_insurance_sync_oldest_pending_age_seconds",
-				"kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total"}, errorQueue...),
+				"kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total",
+				"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.PortInStall,
+			moves: []string{"kos_activations_in_progress", "kos_activation_oldest_in_progress_age_seconds", "kos_activations_total",
+				"kos_agency_calls_total", "kos_agency_call_duration_seconds", "kos_product_calls_total"},
+			mayMove: append([]string{"kos_insurance_signups_total", "kos_insurance_sync_pending", "kos_insurance_sync_oldest_pending_age_seconds",
+				"kos_ota_update_requests_total", "kos_ota_updates_pending", "kos_ota_update_oldest_pending_age_seconds", "kos_ota_updates_total",
+				"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.MNPOpeningDelay,
+			moves:    []string{"kos_mnp_opening_messages_pending", "kos_mnp_opening_message_oldest_pending_age_seconds", "kos_mnp_opening_messages_total"},
+			mayMove:  errorQueue,
+		},
+		{
+			incident: launchsim.AgencySlow,
+			moves:    []string{"kos_agency_call_duration_seconds"},
+			mayMove:  []string{"kos_agency_calls_total"}, // a few more timeouts
+		},
+		{
+			incident: launchsim.AgencyTrafficDrop,
+			moves:    []string{"kos_agency_calls_total", "kos_agency_call_duration_seconds"},
+		},
+		{
+			incident: launchsim.AgencyNoTraffic,
+			moves:    []string{"kos_agency_calls_total", "kos_agency_call_duration_seconds"},
+			mayMove:  errorQueue, // no SGI errors either
+		},
+		{
+			incident: launchsim.ProductFailures,
+			moves:    []string{"kos_product_calls_total", "kos_error_queue_depth", "kos_error_queue_enqueued_total"},
+			mayMove:  append([]string{"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"}, errorQueue...),
+		},
+		{
+			incident: launchsim.OTTStall,
+			moves:    []string{"kos_ott_postprocess_pending", "kos_ott_postprocess_oldest_pending_age_seconds"},
+		},
+		{
+			incident: launchsim.ReferenceMissing,
+			moves:    []string{"kos_reference_data_applied", "kos_reference_subsidy_krw"},
+		},
+		{
+			incident: launchsim.ReferenceWrong,
+			moves:    []string{"kos_reference_value_mismatch", "kos_reference_subsidy_krw"},
+		},
+		{
+			incident: launchsim.StockTransferStall,
+			moves:    []string{"kos_wait_queue_depth", "kos_wait_queue_below_threshold", "kos_wait_queue_below_threshold_oldest_age_seconds", "kos_wait_queue_served_total"},
+			mayMove:  []string{"kos_wait_queue_oldest_age_seconds", "kos_wait_queue_head_position"},
 		},
 	}
 	start, end := window(4 * time.Minute)
@@ -223,5 +274,50 @@ func TestKaitSkipSwitchClearsLag(t *testing.T) {
 	changed := s[`kos_switch_last_change_timestamp_seconds{changed_by=test,screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`]
 	if want := float64(switchAt.Unix()); changed != want {
 		t.Errorf("switch last change %v, want %v", changed, want)
+	}
+}
+
+// TestReferenceIncidentsEnd: ending the reference incidents applies the
+// launch plan's values again, so the alerts they raise can resolve.
+func TestReferenceIncidentsEnd(t *testing.T) {
+	t.Parallel()
+	var cs []*config.Collector
+	for _, c := range loadCollectors(t) {
+		if c.Name == "reference_data" || c.Name == "reference_values" {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) != 2 {
+		t.Fatalf("collectors reference_data and reference_values: found %d", len(cs))
+	}
+	start, end := window(3 * time.Minute)
+	r := newRun(t, openDB(t), 7, start, 0,
+		launchsim.Action{Name: launchsim.ReferenceMissing, On: true, At: time.Minute},
+		launchsim.Action{Name: launchsim.ReferenceWrong, On: true, At: time.Minute})
+	r.stepTo(t, start.Add(90*time.Second))
+	during := collect(t, r.db, cs)
+	for k, want := range map[string]float64{
+		"kos_reference_data_applied{model=nova_x,reference=subsidy}":             0,
+		"kos_reference_value_mismatch{model=nova_x_pro_max,reference=subsidy}":   1,
+		"kos_reference_value_mismatch{model=nova_x_pro_max,reference=insurance}": 1,
+		"kos_reference_subsidy_krw{model=nova_x_pro_max,source=applied}":         100000,
+		"kos_reference_subsidy_krw{model=nova_x_pro_max,source=planned}":         200000,
+	} {
+		if got, ok := during[k]; !ok || got != want {
+			t.Errorf("during the incidents: %s = %v (present %v), want %v", k, got, ok, want)
+		}
+	}
+	for _, name := range []string{launchsim.ReferenceMissing, launchsim.ReferenceWrong} {
+		if err := r.sim.SetIncident(name, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.stepTo(t, end)
+	for k, v := range collect(t, r.db, cs) {
+		applied := strings.HasPrefix(k, "kos_reference_data_applied")
+		switch {
+		case applied && v != 1, strings.HasPrefix(k, "kos_reference_value_mismatch") && v != 0:
+			t.Errorf("after the incidents: %s = %v", k, v)
+		}
 	}
 }

@@ -4,8 +4,8 @@
 --
 -- Two kinds of tables, and the rule the collectors rely on:
 --   * Live tables (activation, mnp_request, insurance_signup, wait_queue,
---     ota_update, error_queue) hold work items with their state. Gauges
---     (pending counts, oldest-item ages) read them through the
+--     ota_update, ott_postprocess, error_queue) hold work items with their
+--     state. Gauges (pending counts, oldest-item ages) read them through the
 --     (state, time) indexes, so a query touches only unfinished rows.
 --     Finished rows may be pruned after a retention: `finished_at` (or
 --     `opening_at`) is indexed for that and is NULL while unfinished.
@@ -36,12 +36,26 @@ CREATE TABLE IF NOT EXISTS ref_switch (
   PRIMARY KEY (name)
 );
 
--- Launch reference data per model: when the sponsor subsidy and the device
--- insurance reference were applied (NULL: not yet).
+-- Launch reference data per model as applied on the KOS reference screen:
+-- when the sponsor subsidy and the device insurance reference were applied
+-- (NULL: not yet), and the values applied (subsidy in KRW, the insurance
+-- product's code).
 CREATE TABLE IF NOT EXISTS ref_model (
   model                VARCHAR(32) NOT NULL,
   subsidy_applied_at   DATETIME    NULL,
   insurance_applied_at DATETIME    NULL,
+  subsidy_krw          BIGINT      NULL,
+  insurance_product    VARCHAR(32) NULL,
+  PRIMARY KEY (model)
+);
+
+-- The launch plan's reference values per model, registered before the day:
+-- what ref_model must hold once the launch data is brought up to date
+-- ("현행화"). The reference_values collector compares the two.
+CREATE TABLE IF NOT EXISTS ref_model_plan (
+  model             VARCHAR(32) NOT NULL,
+  subsidy_krw       BIGINT      NOT NULL,
+  insurance_product VARCHAR(32) NOT NULL,
   PRIMARY KEY (model)
 );
 
@@ -233,6 +247,20 @@ CREATE TABLE IF NOT EXISTS ota_daily (
   completed  BIGINT   NOT NULL DEFAULT 0,
   failed     BIGINT   NOT NULL DEFAULT 0,
   PRIMARY KEY (day)
+);
+
+-- OTT product post-processing ("OTT 후처리"): after an activation whose
+-- OTT product call succeeded, the subscription is handed over to the OTT
+-- partner. state: pending, completed.
+CREATE TABLE IF NOT EXISTS ott_postprocess (
+  id            BIGINT      NOT NULL,
+  activation_id BIGINT      NOT NULL,
+  requested_at  DATETIME    NOT NULL,
+  state         VARCHAR(16) NOT NULL,
+  finished_at   DATETIME    NULL,
+  PRIMARY KEY (id),
+  KEY ott_postprocess_state (state, requested_at),
+  KEY ott_postprocess_finished (finished_at)
 );
 
 -- Error queue: failed transactions the reprocessing automator retries.

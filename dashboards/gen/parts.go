@@ -63,6 +63,8 @@ func integration(in *inputs) (*dashboard, error) {
 		"모든 대외기관 호출의 응답시간 구간별 초당 호출 수. Calls per second in each latency bucket, all agencies (recording rule agency_le:kos_agency_call_duration_seconds_bucket:rate5m); timeouts land in the 5 s bucket.", "s",
 		q{`sum by (le) (agency_le:kos_agency_call_duration_seconds_bucket:rate5m)`, "{{le}}"}))
 
+	b.add(24, 8, b.show(timeseries, "평소 대비 호출량 · Calls against their usual rate", "대외기관 업무별 개통 건당 호출이 평소(직전 3시간의 상위 사분위)의 몇 %인지. 점선 아래로 10분 계속되면 호출 일부가 나가지 않는 것입니다. Calls per activation of each agency operation as a share of their usual level (upper quartile of the 3 hours before); below the dashed line for 10 minutes some calls are not being made.", s.agencyCallsVsUsual))
+
 	b.row("대외기관 업무 · Operations")
 	b.add(12, 8, timeseries("업무와 결과별 초당 호출 · Calls per second by operation and result",
 		"업무(operation)와 결과별 초당 호출 건수. Calls per second per agency operation (e.g. KAIT insurance_precheck) and result.", "reqps",
@@ -88,6 +90,8 @@ func product(in *inputs) (*dashboard, error) {
 	b.add(12, 8, timeseries("OTT 후처리 · OTT post-processing",
 		"결과별 초당 OTT 후처리 호출 건수. OTT product post-processing calls per second by result: a failure means the customer's OTT subscription is not handed over.", "reqps",
 		q{`sum by (result) (rate(kos_product_calls_total{product="ott", operation="postprocess"}[$__rate_interval]))`, "{{result}}"}))
+	b.add(12, 8, b.show(timeseries, "OTT 후처리 대기 · OTT post-processing backlog", "OTT 사업자에게 아직 넘어가지 않은 OTT 가입 건수. OTT subscriptions of completed activations not yet handed over to the OTT partner.", s.ottPending))
+	b.add(12, 8, b.show(timeseries, "최장 OTT 후처리 대기 · Oldest pending OTT post-processing", "넘어가지 않은 OTT 가입 중 가장 오래된 건의 경과 시간: 호출은 성공해도 후처리가 멈추면 여기서만 보입니다. 점선은 알람 임계치입니다. Age of the oldest OTT hand-over still pending: a silent stop shows here only. The dashed line is the alert threshold.", s.ottOldest))
 	b.add(24, 6, stat("기간 내 실패 호출 · Failed calls in the time range",
 		"대시보드 기간 안에 실패한 상품 호출 건수, 상품별. Product calls that failed within the dashboard's time range, by product.", "short",
 		q{`sum by (product) (increase(kos_product_calls_total{result="failed"}[$__range]))`, "{{product}}"}).withDecimals(0))
@@ -110,7 +114,7 @@ func device(in *inputs) (*dashboard, error) {
 
 	b.row("대기 순번 · Wait queue")
 	b.add(8, 8, b.show(timeseries, "대기 건 · Waiting items", "개통 대기열의 대기 건수와 그중 임계치 미달 대기 건. Items waiting in the activation wait queue, and those under the stock threshold (served by hand).", s.waitQueueDepth, s.waitQueueBelowThreshold))
-	b.add(8, 8, b.show(timeseries, "최장 대기 · Oldest wait", "가장 오래 기다린 대기 건의 대기 시간. 점선은 임계치 미달 대기 건의 알람 임계치입니다. How long the oldest waiting item has waited. The dashed lines are the alert threshold for items under the stock threshold.", s.waitQueueOldest))
+	b.add(8, 8, b.show(timeseries, "최장 대기 · Oldest wait", "가장 오래 기다린 대기 건과 임계치 미달 대기 건 중 가장 오래된 건의 대기 시간. 점선은 임계치 미달 대기 건의 알람 임계치입니다. How long the oldest waiting item, and the oldest under the stock threshold, have waited. The dashed lines are the alert threshold for items under the stock threshold.", s.waitQueueOldest, s.waitQueueBelowOldest))
 	b.add(8, 8, timeseries("대기 순번 선두 · Head of the queue",
 		"아직 대기 중인 가장 낮은 순번: 계속 올라가야 합니다. Lowest ticket number still waiting: it should keep moving up.", "none",
 		q{`max(kos_wait_queue_head_position)`, "head"}))
@@ -137,6 +141,8 @@ func device(in *inputs) (*dashboard, error) {
 			"excludeByName": map[string]bool{"Time": true},
 			"renameByName":  map[string]string{"Value": "last change"},
 		}}))
+	b.add(12, 8, b.show(timeseries, "출시 계획과 다른 레퍼런스 값 · Reference values differing from the launch plan", "모델과 레퍼런스(스폰서 지원금, 단말보험 상품)별로 적용된 값이 출시 계획과 다르면 1. 1 when the applied value (sponsor subsidy, insurance product) of a model differs from the launch plan's.", s.referenceMismatch))
+	b.add(12, 8, b.show(timeseries, "모델별 스폰서 지원금 · Sponsor subsidy per model", "모델별 적용된 스폰서 지원금(applied)과 출시 계획의 금액(planned), 원. The sponsor subsidy applied in KOS and the launch plan's, per model, in KRW.", s.referenceSubsidy))
 	b.add(24, 8, b.show(table, "모델별 기준정보 현행화 · Reference data per model",
 		"모델별 출시 기준정보(스폰서 지원금, 단말보험) 적용 여부: 빠진 것은 MISSING. Launch reference data (subsidy, insurance) applied per model; MISSING needs the device part's action.",
 		s.referenceAppliedPerModel).

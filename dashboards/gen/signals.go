@@ -60,6 +60,8 @@ type signals struct {
 
 	agencyErrors, agencyLatencyP95, agencyLatency, agencyCalls, agencyCallsByResult signal
 	productFailures, productCalls                                                   signal
+	agencyCallsVsUsual, ottPending, ottOldest                                       signal
+	waitQueueBelowOldest, referenceMismatch, referenceSubsidy                       signal
 
 	waitQueueDepth, waitQueueBelowThreshold, waitQueueOldest, waitQueueServed    signal
 	otaPending, otaOldest, insuranceSyncLag                                      signal
@@ -117,10 +119,20 @@ func warRoomSignals() signals {
 		productFailures: signal{q: q{`product:kos_product_calls_failed:ratio_rate5m`, "{{product}}"}, unit: "percentunit",
 			band: above("product_failure_ratio"), alerts: []string{"KOSProductCallFailures"}},
 		productCalls: signal{q: q{`product:kos_product_calls:rate5m * 60`, "{{product}}"}, unit: "cpm"},
+		agencyCallsVsUsual: signal{q: q{`agency_operation:kos_agency_calls_per_activation:ratio_rate5m / agency_operation:kos_agency_calls_per_activation:ratio_usual3h`, "{{agency}} {{operation}}"},
+			unit: "percentunit", band: below("agency_traffic_drop_ratio"), alerts: []string{"KOSAgencyTrafficDrop"}},
+		ottPending: signal{q: q{`sum(kos_ott_postprocess_pending)`, "pending"}, unit: "short"},
+		ottOldest: signal{q: q{`max(kos_ott_postprocess_oldest_pending_age_seconds)`, "oldest"}, unit: "s",
+			band: above("ott_postprocess_age_seconds"), alerts: []string{"KOSOTTPostprocessingBacklog"}},
+		referenceMismatch: signal{q: q{`max by (model, reference) (kos_reference_value_mismatch)`, "{{model}} · {{reference}}"}, unit: "short",
+			band: band{dir: countBand, limit: 1}, alerts: []string{"KOSReferenceDataMismatch"}},
+		referenceSubsidy: signal{q: q{`max by (model, source) (kos_reference_subsidy_krw)`, "{{model}} · {{source}}"}, unit: "short"},
 
 		waitQueueDepth:          signal{q: q{`sum(kos_wait_queue_depth)`, "waiting"}, unit: "short", wallLinks: []string{"KOSWaitQueueBacklog"}},
 		waitQueueBelowThreshold: signal{q: q{`sum(kos_wait_queue_below_threshold)`, "under threshold"}, unit: "short"},
 		waitQueueOldest: signal{q: q{`max(kos_wait_queue_oldest_age_seconds)`, "oldest"}, unit: "s",
+			band: above("wait_queue_below_threshold_age_seconds"), wallLinks: []string{"KOSWaitQueueBacklog"}},
+		waitQueueBelowOldest: signal{q: q{`max(kos_wait_queue_below_threshold_oldest_age_seconds)`, "oldest under threshold"}, unit: "s",
 			band: above("wait_queue_below_threshold_age_seconds"), alerts: []string{"KOSWaitQueueBelowThresholdWaiting"}},
 		waitQueueServed: signal{q: q{`job:kos_wait_queue_served:ratio_rate10m`, "{{job}}"}, unit: "percentunit",
 			band: below("wait_queue_served_ratio"), alerts: []string{"KOSWaitQueueBacklog"}},

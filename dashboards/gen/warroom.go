@@ -38,7 +38,7 @@ func warRoom(in *inputs) (*dashboard, error) {
 	b.row("기기 · Device")
 	b.add(4, 5, b.show(stat, "대기 건 · Wait queue", "지금 개통 대기열에 있는 건수. Items waiting in the activation wait queue now.", s.waitQueueDepth))
 	b.add(4, 5, b.show(stat, "임계치 미달 대기 건 · Under threshold", "모델 재고가 할당 임계치에 못 미쳐 대기 중인 건(수작업 처리). Waiting items whose model's stock is under the allocation threshold (served by hand).", s.waitQueueBelowThreshold))
-	b.add(4, 5, b.show(stat, "최장 대기 · Oldest wait", "가장 오래 기다린 대기 건의 대기 시간. 임계치 미달 대기 건의 알람 임계치에서 빨간색. How long the oldest waiting item has waited. Red at the alert threshold for items under the stock threshold.", s.waitQueueOldest))
+	b.add(4, 5, b.show(stat, "임계치 미달 최장 대기 · Oldest under threshold", "임계치 미달 대기 건 중 가장 오래 기다린 건의 대기 시간. 알람 임계치에서 빨간색. How long the oldest item under the stock threshold has waited. Red at the alert threshold.", s.waitQueueBelowOldest))
 	b.add(4, 5, b.show(stat, "USIM OTA 대기 · OTA pending", "요청 후 완료되지 않은 USIM OTA 건수. OTA USIM updates requested and not completed.", s.otaPending))
 	b.add(8, 5, b.show(stat, "USIM OTA 지연 · Oldest OTA update", "완료되지 않은 USIM OTA 중 가장 오래된 건의 경과 시간: 고객의 새 단말이 USIM 데이터를 기다립니다. 알람 임계치에서 빨간색. Age of the oldest pending OTA USIM update: a customer's new phone is waiting for its USIM data. Red at the alert threshold.", s.otaOldest))
 	b.add(8, 6, b.show(stat, "단말보험 연동 지연 · Insurance sync lag", "연동 구간(KOS → Mobins, Mobins → KAIT)별로 가장 오래 기다린 단말보험 가입 건의 대기 시간. KAIT보험 사전체크 SKIP 스위치를 켜면 KAIT 구간이 풀립니다. 알람 임계치에서 빨간색. How long the oldest device-insurance sign-up has waited on each sync leg (KOS → Mobins, Mobins → KAIT). The KAIT pre-check SKIP switch clears the KAIT leg. Red at the alert threshold.", s.insuranceSyncLag))
