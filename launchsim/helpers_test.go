@@ -71,7 +71,7 @@ func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 		}
 		for i, f := range mapped.Families {
 			constant := c.Metrics[i].ConstLabels
-			for _, m := range f.Metrics {
+			for _, m := range f.All() {
 				var labels []string
 				for _, l := range m.Label {
 					if _, ok := constant[l.GetName()]; !ok {

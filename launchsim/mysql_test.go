@@ -16,7 +16,7 @@ import (
 )
 
 // smallTables may be scanned whole: a handful of reference rows.
-var smallTables = []string{"ref_switch", "ref_model"}
+var smallTables = []string{"ref_switch", "ref_model", "ref_model_plan"}
 
 // TestCollectorsOnMySQL loads kos.sql into a fresh database on the server
 // named by KOS_TEST_MYSQL_DSN (CI: MariaDB), runs the simulator against it,

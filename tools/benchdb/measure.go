@@ -113,7 +113,7 @@ func counted(res *result.Result) float64 {
 	var n float64
 	for _, f := range res.Families {
 		countsItems := slices.ContainsFunc([]string{"_total", "_pending", "_depth", "_in_progress"}, func(s string) bool { return strings.HasSuffix(f.Name, s) })
-		for _, m := range f.Metrics {
+		for _, m := range f.All() {
 			switch {
 			case f.Type == dto.MetricType_HISTOGRAM:
 				n += float64(m.GetHistogram().GetSampleCount())
