@@ -17,16 +17,33 @@ const (
 	MNPMessageFailures = "mnp_message_failures"
 	ErrorQueueGrowth   = "error_queue_growth"
 	ActivationStall    = "activation_stall"
+	AgencyBlips        = "agency_blips"
 )
 
 var incidentHelp = map[string]string{
-	KaitLag:            "Mobins→KAIT insurance sync stalls and KAIT pre-checks slow down; cleared by switch " + SwitchKaitSkip,
+	KaitLag:            "Mobins→KAIT insurance sync slows to a trickle and KAIT pre-checks time out; switch " + SwitchKaitSkip + " stops KOS waiting for the pre-check, the sync catches up when the incident ends",
 	SGIErrors:          "SGI guarantee calls fail 35% of the time; failures land in the error queue",
 	QueueBacklog:       "wait-queue service stops and more items arrive below the stock threshold",
 	OTADelay:           "OTA USIM updates stop completing",
 	MNPMessageFailures: "40% of MNP opening messages fail; failures land in the error queue",
 	ErrorQueueGrowth:   "every error-queue reprocessing attempt fails until items are given up",
 	ActivationStall:    "activations stop completing, and with them every call and follow-up",
+	AgencyBlips:        "ordinary noise, no incident: one agency at a time fails 30% of its calls for a short blip (--blip.length, default 30s) every 8 blip lengths",
+}
+
+// Agencies take turns to blip, one blip every blipEvery blip lengths.
+var blipAgencies = [...]string{"sgi", "kait", "nice", "mobins"}
+
+const blipEvery = 8
+
+// blipAgency is the agency in an error blip at now ("" between blips), on
+// the real clock from the simulator's start.
+func (s *Sim) blipAgency(now time.Time) string {
+	n := now.Sub(s.start) / s.opt.BlipLength
+	if n < 0 || n%blipEvery != 0 {
+		return ""
+	}
+	return blipAgencies[int(n/blipEvery)%len(blipAgencies)]
 }
 
 // Operational switches ("references") seeded into ref_switch; each changes
@@ -44,7 +61,7 @@ type switchDef struct {
 }
 
 var switchDefs = []switchDef{
-	{SwitchKaitSkip, false, "Skip the KAIT insurance duplicate pre-check; KOS stops waiting for the Mobins→KAIT sync. Temporary: turn off after the incident."},
+	{SwitchKaitSkip, false, "Skip the KAIT insurance duplicate pre-check; KOS stops waiting for KAIT, the Mobins→KAIT sync goes on and confirms skipped sign-ups later (post-check). Temporary: turn off once the sync has caught up."},
 	{SwitchSGISkip, false, "Skip the SGI guarantee call at activation; guarantees are issued by hand later. Temporary."},
 	{SwitchAutoReprocess, true, "Error-queue reprocessing automator runs."},
 }
