@@ -74,23 +74,32 @@ func writeRules(rulesDir, dir string) error {
 	return nil
 }
 
-func shorten(s string, withThresholds bool) (string, error) {
+// mapDurations replaces the duration in the second group of each match of
+// re with what f makes of it.
+func mapDurations(s string, re *regexp.Regexp, f func(time.Duration) time.Duration) (string, error) {
 	var err error
-	s = forRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := forRe.FindStringSubmatch(m)
+	s = re.ReplaceAllStringFunc(s, func(m string) string {
+		sub := re.FindStringSubmatch(m)
 		d, perr := time.ParseDuration(sub[2])
 		if perr != nil {
-			err = fmt.Errorf("for: %w", perr)
+			err = fmt.Errorf("%s %w", strings.TrimSpace(sub[1]), perr)
 			return m
 		}
-		return sub[1] + model.Duration(d/timeDivisor).String()
+		return sub[1] + model.Duration(f(d)).String()
 	})
+	return s, err
+}
+
+func shrink(d time.Duration) time.Duration { return d / timeDivisor }
+
+func shorten(s string, withThresholds bool) (string, error) {
+	s, err := mapDurations(s, forRe, shrink)
 	s = windowRe.ReplaceAllStringFunc(s, func(m string) string {
 		d, perr := model.ParseDuration(m[1 : len(m)-1])
 		if perr != nil || time.Duration(d) == time.Hour {
 			return m
 		}
-		return "[" + model.Duration(time.Duration(d)/timeDivisor).String() + "]"
+		return "[" + model.Duration(shrink(time.Duration(d))).String() + "]"
 	})
 	if !withThresholds {
 		return s, err
@@ -141,28 +150,13 @@ func writeCollectors(src, dst string) error {
 		return err
 	}
 	shortest := time.Duration(math.MaxInt64)
-	s := intervalRe.ReplaceAllStringFunc(string(b), func(m string) string {
-		sub := intervalRe.FindStringSubmatch(m)
-		d, perr := time.ParseDuration(sub[2])
-		if perr != nil {
-			err = fmt.Errorf("interval: %w", perr)
-			return m
-		}
-		shortest = min(shortest, d/timeDivisor)
-		return sub[1] + (d / timeDivisor).String()
+	s, err := mapDurations(string(b), intervalRe, func(d time.Duration) time.Duration {
+		shortest = min(shortest, shrink(d))
+		return shrink(d)
 	})
-	if err != nil {
-		return fmt.Errorf("%s: %w", src, err)
+	if err == nil {
+		s, err = mapDurations(s, timeoutRe, func(d time.Duration) time.Duration { return min(d, shortest) })
 	}
-	s = timeoutRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := timeoutRe.FindStringSubmatch(m)
-		d, perr := time.ParseDuration(sub[2])
-		if perr != nil {
-			err = fmt.Errorf("timeout: %w", perr)
-			return m
-		}
-		return sub[1] + min(d, shortest).String()
-	})
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}

@@ -266,27 +266,21 @@ func TestE2E(t *testing.T) {
 		})
 	}
 
-	t.Run("calm_noise", func(t *testing.T) {
-		t.Parallel()
-		calmWithNoise(t, e)
-	})
-	t.Run("kait_skip_loop", func(t *testing.T) {
-		t.Parallel()
-		kaitSkipLoop(t, e)
-	})
-
-	t.Run("database_gone", func(t *testing.T) {
-		t.Parallel()
-		databaseGone(t, e)
-	})
-	t.Run("ha", func(t *testing.T) {
-		t.Parallel()
-		highAvailability(t, e)
-	})
-	t.Run("mariadb_faults", func(t *testing.T) {
-		t.Parallel()
-		mariadbFaults(t, e)
-	})
+	for _, sc := range []struct {
+		name string
+		run  func(*testing.T, *env)
+	}{
+		{"calm_noise", calmWithNoise},
+		{"kait_skip_loop", kaitSkipLoop},
+		{"database_gone", databaseGone},
+		{"ha", highAvailability},
+		{"mariadb_faults", mariadbFaults},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			sc.run(t, e)
+		})
+	}
 }
 
 // quiet fails unless the scenario's processes are alive, no notification
