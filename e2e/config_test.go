@@ -136,14 +136,17 @@ func setThreshold(s, name string, value func(shipped string) (string, error)) (s
 	return re.ReplaceAllString(s, "${1}vector("+v+")"), nil
 }
 
+const minCollectorInterval = 3 * time.Second
+
 var (
 	intervalRe = regexp.MustCompile(`(?m)^(\s+interval: )(\S+)$`)
 	timeoutRe  = regexp.MustCompile(`(?m)^(\s+timeout: )(\S+)$`)
 )
 
 // writeCollectors writes the shipped collectors.yaml with every interval
-// divided by timeDivisor and every timeout cut to the shortest of them
-// (a timeout may not exceed its interval).
+// divided by timeDivisor, but not below minCollectorInterval, and every
+// timeout cut to the shortest of them (a timeout may not exceed its
+// interval; a query on the loaded machine may take a second or two).
 func writeCollectors(src, dst string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -151,8 +154,9 @@ func writeCollectors(src, dst string) error {
 	}
 	shortest := time.Duration(math.MaxInt64)
 	s, err := mapDurations(string(b), intervalRe, func(d time.Duration) time.Duration {
-		shortest = min(shortest, shrink(d))
-		return shrink(d)
+		d = max(shrink(d), minCollectorInterval)
+		shortest = min(shortest, d)
+		return d
 	})
 	if err == nil {
 		s, err = mapDurations(s, timeoutRe, func(d time.Duration) time.Duration { return min(d, shortest) })
