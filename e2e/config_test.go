@@ -28,8 +28,9 @@ import (
 // `for:` shorter than its window would fire on the window's edges (a ratio
 // of the last few calls while traffic drains away). A 1-minute window
 // becomes 12 s, which still holds four runs of a 15 s collector run every
-// 3 s. Scrapes (1 s) and Alertmanager's group_wait (6 s for 30 s) are at
-// least as fast as their shipped fifth.
+// 3 s (the switches' 10 s becomes 3 s too, the floor). Scrapes (1 s) and
+// Alertmanager's group_wait (6 s for 30 s) are at least as fast as their
+// shipped fifth.
 const timeDivisor = 5
 
 var windowRe = regexp.MustCompile(`\[(\d+[smh])\]`)
