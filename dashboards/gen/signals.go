@@ -145,7 +145,7 @@ func warRoomSignals() signals {
 		// yet; 2: on and safe to turn off (KOSSkipSwitchSafeToTurnOff).
 		skipTurnOff: signal{q: q{`max(kos_switch_on{switch="kait_insurance_precheck_skip"}) * (1 + (max(job:kos_insurance_kait_caught_up:min_over_time5m) or vector(0)))`, "KAIT보험 사전체크 SKIP"},
 			unit: "none", alerts: []string{"KOSSkipSwitchSafeToTurnOff", "KOSSkipSwitchOn"}, look: skipTurnOffLook},
-		precheckSkippedToday: signal{q: q{`sum(kos_insurance_precheck_skipped_total) or vector(0)`, "skipped today"}, unit: "short",
+		precheckSkippedToday: signal{q: q{`sum(increase(kos_insurance_precheck_skipped_total[$__range])) or vector(0)`, "skipped today"}, unit: "short",
 			alerts: []string{"KOSSkipSwitchSafeToTurnOff"}},
 		postcheckPending: signal{q: q{`sum(kos_insurance_postcheck_pending)`, "awaiting KAIT"}, unit: "short",
 			alerts: []string{"KOSSkipSwitchSafeToTurnOff"}},
