@@ -27,7 +27,7 @@ INCIDENTS ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
-.PHONY: all build run test test-go vet check-config rules-test bundle bench e2e fuzz-short clean release-bins image image-test dist dist-test helm-test helm-sync
+.PHONY: all build run test test-go vet check-config rules-test bundle bench bench-db e2e fuzz-short clean release-bins image image-test dist dist-test helm-test helm-sync
 
 all: build
 
@@ -89,6 +89,7 @@ vet:
 
 check-config: build
 	KOS_DSN='root@tcp($(SIM_ADDR))/kos' $(BIN)/kos_exporter --config.check --config.file collectors.yaml
+	KOS_DSN='root@tcp($(SIM_ADDR))/kos' $(BIN)/kos_exporter --config.check --config.file collectors-live.yaml
 
 # Unit and integration tests. Integration tests use the in-process MySQL
 # server, or a real one when KOS_TEST_MYSQL_DSN is set.
@@ -142,6 +143,17 @@ bench: build
 	@echo "bench: kos_launchsim plays a launch day at SPEED 480, 960 and 1920 on a virtual clock (about 30 s)"
 	$(GO) test -run '^$$' -bench LaunchDay -benchtime 1x -count=1 ./launchsim
 	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
+
+# What the collectors cost a real MySQL/MariaDB (docs/bench-db.md, README
+# "What it costs your database"): tools/benchdb loads launch-day scenarios
+# (the 90-day history one takes about 10 min on 2 cores), runs
+# collectors.yaml and collectors-live.yaml on each and prints Markdown.
+# Not part of make test. BENCHDB_ARGS=--reuse keeps loaded scenarios.
+BENCHDB_DSN  ?= root@tcp(127.0.0.1:3306)/
+BENCHDB_ARGS ?=
+bench-db:
+	@echo "bench-db: tools/benchdb on $(BENCHDB_DSN); it says what it loads and how long that takes before it starts"
+	$(GO) run ./tools/benchdb --mysql.dsn '$(BENCHDB_DSN)' $(BENCHDB_ARGS)
 
 # End to end (docs/e2e.md): simulator, exporter, real Prometheus and
 # Alertmanager on loopback; the two servers are built once into .build/bin.

@@ -57,13 +57,7 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		if i == callPrecheck && s.incidents[KaitLag] {
 			latency *= kaitLagFactor
 		}
-		result := "ok"
-		switch {
-		case latency >= callTimeout.Seconds():
-			result, latency = "timeout", callTimeout.Seconds()
-		case p.callErr[i] < errRate:
-			result = "error"
-		}
+		result, latency := callOutcome(latency, p.callErr[i], errRate)
 		key := []any{day, c.agency, c.operation, latencyBucket(latency)}
 		b.add("agency_call_daily", agencyDailyKey, key, result, 1)
 		b.add("agency_call_daily", agencyDailyKey, key, "latency_sum_seconds", latency)
@@ -75,9 +69,8 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		if !p.takes(i) {
 			continue
 		}
-		result := "ok"
-		if p.productFail[i] < productFailRate {
-			result = "failed"
+		result := p.productResult(i)
+		if result == "failed" {
 			s.enqueueError(b, now, "product_call", id)
 		}
 		b.add("product_call_daily", productDailyKey, []any{day, pr.name, pr.operation}, result, 1)
@@ -177,20 +170,10 @@ func (s *Sim) newQueueItem(b *batch, at time.Time) {
 		s.queueDay, s.queuePos = day, 0
 	}
 	s.queuePos++
-	r := entityRand(s.opt.Seed, entQueue, id)
-	model, storage := s.plan.device(r)
-	rate := belowThresholdRate
-	if s.incidents[QueueBacklog] {
-		rate = belowThresholdIncident
-	}
-	below := r.Float64() < rate
-	wait := between(r, 10*time.Minute, 60*time.Minute)
-	if below {
-		wait *= 5 // served by hand once stock is moved
-	}
-	b.insert("wait_queue", queueCols, id, s.queuePos, model, storage, below, s.ts(at), "waiting")
+	q := s.queuePlan(id, s.incidents[QueueBacklog])
+	b.insert("wait_queue", queueCols, id, s.queuePos, q.model, q.storage, q.below, s.ts(at), "waiting")
 	b.add("wait_queue_daily", dayOnlyKey, []any{s.day(at)}, "enqueued", 1)
-	s.schedule1(stageServe, s.after(at, wait), id, "", 0)
+	s.schedule1(stageServe, s.after(at, q.wait), id, "", 0)
 }
 
 func (s *Sim) serve(b *batch, now time.Time, id int64) {
@@ -208,8 +191,7 @@ func (s *Sim) enqueueError(b *batch, now time.Time, reason string, refID int64) 
 // retry is reprocessing attempt n of an error-queue item.
 func (s *Sim) retry(b *batch, now time.Time, id int64, n int, reason string) {
 	key := []any{s.day(now), reason}
-	ok := entityRand(s.opt.Seed, entErrorRetry, id<<8|int64(n)).Float64() < reprocessOKRate
-	if ok && !s.incidents[ErrorQueueGrowth] {
+	if retryOK(s.opt.Seed, id, n) && !s.incidents[ErrorQueueGrowth] {
 		s.finish(b, "error_queue", "state = 'resolved', retries = ?, finished_at = ?", id, n, s.ts(now))
 		b.add("error_queue_daily", errorDailyKey, key, "reprocessed_ok", 1)
 		return

@@ -23,13 +23,19 @@ import (
 // loader (no environment needed: Parse leaves ${KOS_DSN} unexpanded).
 func loadCollectors(t testing.TB) []*config.Collector {
 	t.Helper()
-	b, err := os.ReadFile("../collectors.yaml")
+	return loadCollectorsFile(t, "collectors.yaml")
+}
+
+// loadCollectorsFile parses a collectors file of the repository's root.
+func loadCollectorsFile(t testing.TB, name string) []*config.Collector {
+	t.Helper()
+	b, err := os.ReadFile("../" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse(b, "collectors.yaml")
+	cfg, err := config.Parse(b, name)
 	if err != nil {
-		t.Fatalf("collectors.yaml: %v", err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return cfg.Collectors
 }

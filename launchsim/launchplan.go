@@ -106,6 +106,9 @@ func (p LaunchPlan) WithActivations(n int) LaunchPlan {
 	return p
 }
 
+// Activations is the plan's activation requests per day.
+func (p LaunchPlan) Activations() float64 { return p.activations }
+
 // Name is the plan's name.
 func (p LaunchPlan) Name() string { return p.name }
 

@@ -142,6 +142,14 @@ func (p activationPlan) takes(i int) bool {
 	return products[i].eligible(p.kind, p.channel) && p.productUse[i] < products[i].share
 }
 
+// productResult is the outcome of product call i: ok or failed.
+func (p activationPlan) productResult(i int) string {
+	if p.productFail[i] < productFailRate {
+		return "failed"
+	}
+	return "ok"
+}
+
 // makes reports whether the activation makes call i, given the switches.
 func (p activationPlan) makes(i int, sw map[string]bool) bool {
 	switch i {
@@ -155,6 +163,19 @@ func (p activationPlan) makes(i int, sw map[string]bool) bool {
 		return p.insured
 	}
 	return true
+}
+
+// callOutcome is a call's result and the latency recorded for it: a call
+// not answered within callTimeout is a timeout logged at callTimeout, else
+// an error when its draw errDraw falls under errRate.
+func callOutcome(latency, errDraw, errRate float64) (string, float64) {
+	switch {
+	case latency >= callTimeout.Seconds():
+		return "timeout", callTimeout.Seconds()
+	case errDraw < errRate:
+		return "error", latency
+	}
+	return "ok", latency
 }
 
 // latencyBucket returns the le label of the bucket holding seconds.
@@ -197,4 +218,34 @@ func (s *Sim) otaPlan(id int64) otaPlan {
 	r := entityRand(s.opt.Seed, entOTA, id)
 	// Under the 150 s age that pages, as for the insurance sync.
 	return otaPlan{delay: between(r, 30*time.Second, 100*time.Second), fail: r.Float64()}
+}
+
+type queuePlan struct {
+	model, storage string
+	below          bool          // the variant's stock is under the threshold
+	wait           time.Duration // until served
+}
+
+// queuePlan draws wait-queue item id; backlog raises the share of items
+// below the stock threshold (the QueueBacklog incident).
+func (s *Sim) queuePlan(id int64, backlog bool) queuePlan {
+	r := entityRand(s.opt.Seed, entQueue, id)
+	var q queuePlan
+	q.model, q.storage = s.plan.device(r)
+	rate := belowThresholdRate
+	if backlog {
+		rate = belowThresholdIncident
+	}
+	q.below = r.Float64() < rate
+	q.wait = between(r, 10*time.Minute, 60*time.Minute)
+	if q.below {
+		q.wait *= 5 // served by hand once stock is moved
+	}
+	return q
+}
+
+// retryOK draws whether reprocessing attempt n of error-queue item id
+// succeeds when nothing is wrong.
+func retryOK(seed uint64, id int64, n int) bool {
+	return entityRand(seed, entErrorRetry, id<<8|int64(n)).Float64() < reprocessOKRate
 }

@@ -16,6 +16,11 @@
 --     Prometheus treats as a counter reset (hourly figures are increase()
 --     over 1h). One row per day, not per hour, keeps the tables that are
 --     updated every second small.
+--   * Call logs (agency_call, product_call): one row per call, never
+--     updated; only collectors-live.yaml reads them, for order systems
+--     without daily tables. That variant counts since midnight through the
+--     time-led covering indexes marked below (README "What it costs your
+--     database" lists them).
 -- Times are DATETIME in the database's own time zone, so NOW() and
 -- CURDATE() in the collectors compare like with like.
 -- State 'abandoned' (every live table): left unfinished by a previous
@@ -54,7 +59,10 @@ CREATE TABLE IF NOT EXISTS activation (
   finished_at  DATETIME    NULL,
   PRIMARY KEY (id),
   KEY activation_state (state, requested_at),
-  KEY activation_finished (finished_at)
+  -- The live-table collectors (collectors-live.yaml) count since midnight
+  -- from these two without reading a row; pruning uses activation_finished.
+  KEY activation_requested (requested_at, model, kind, channel),
+  KEY activation_finished (finished_at, state, model, kind, channel)
 );
 
 -- Activation results of the day: requested counts at request time, completed,
@@ -86,7 +94,8 @@ CREATE TABLE IF NOT EXISTS mnp_request (
   opening_at    DATETIME    NULL,
   PRIMARY KEY (id),
   KEY mnp_opening_state (opening_state, requested_at),
-  KEY mnp_opening_at (opening_at)
+  KEY mnp_requested (requested_at, direction, other_carrier),
+  KEY mnp_opening_at (opening_at, opening_state, direction, other_carrier)
 );
 
 CREATE TABLE IF NOT EXISTS mnp_daily (
@@ -115,6 +124,21 @@ CREATE TABLE IF NOT EXISTS agency_call_daily (
   PRIMARY KEY (day, agency, operation, le)
 );
 
+-- The integration layer's call log, one row per outside-agency call
+-- (result and latency as in agency_call_daily; a timeout is logged as 3 s).
+-- Only collectors-live.yaml reads it; kos_launchsim --history-days fills
+-- it, the running simulator does not. Rows are never updated.
+CREATE TABLE IF NOT EXISTS agency_call (
+  id              BIGINT      NOT NULL,
+  called_at       DATETIME    NOT NULL,
+  agency          VARCHAR(16) NOT NULL,
+  operation       VARCHAR(32) NOT NULL,
+  result          VARCHAR(8)  NOT NULL,
+  latency_seconds DOUBLE      NOT NULL,
+  PRIMARY KEY (id),
+  KEY agency_call_time (called_at, agency, operation, result, latency_seconds)
+);
+
 -- Product calls made at activation time: rate_plan, addon,
 -- premium_device_change, tablet_activation, smart_activation and the OTT
 -- post-processing integration (product ott, operation postprocess).
@@ -125,6 +149,18 @@ CREATE TABLE IF NOT EXISTS product_call_daily (
   ok         BIGINT      NOT NULL DEFAULT 0,
   failed     BIGINT      NOT NULL DEFAULT 0,
   PRIMARY KEY (day, product, operation)
+);
+
+-- The product layer's call log, one row per product call (the live-table
+-- twin of product_call_daily, read by collectors-live.yaml only).
+CREATE TABLE IF NOT EXISTS product_call (
+  id         BIGINT      NOT NULL,
+  called_at  DATETIME    NOT NULL,
+  product    VARCHAR(32) NOT NULL,
+  operation  VARCHAR(16) NOT NULL,
+  result     VARCHAR(8)  NOT NULL,
+  PRIMARY KEY (id),
+  KEY product_call_time (called_at, product, operation, result)
 );
 
 -- Device-insurance sign-ups and their sync: KOS -> Mobins (the insurer),
@@ -146,6 +182,7 @@ CREATE TABLE IF NOT EXISTS insurance_signup (
   KEY insurance_mobins_leg (sync_state, signed_at),
   KEY insurance_kait_leg (sync_state, mobins_synced_at),
   KEY insurance_postcheck (precheck_skipped, sync_state, signed_at),
+  KEY insurance_signed (signed_at, activation_id),
   KEY insurance_finished (finished_at)
 );
 
@@ -165,6 +202,7 @@ CREATE TABLE IF NOT EXISTS wait_queue (
   PRIMARY KEY (id),
   -- Covers the wait_queue collector: it never reads the rows themselves.
   KEY wait_queue_state (state, enqueued_at, below_threshold, position),
+  KEY wait_queue_enqueued (enqueued_at),
   KEY wait_queue_served (served_at)
 );
 
@@ -185,7 +223,8 @@ CREATE TABLE IF NOT EXISTS ota_update (
   finished_at   DATETIME    NULL,
   PRIMARY KEY (id),
   KEY ota_state (state, requested_at),
-  KEY ota_finished (finished_at)
+  KEY ota_requested (requested_at),
+  KEY ota_finished (finished_at, state)
 );
 
 CREATE TABLE IF NOT EXISTS ota_daily (
@@ -209,7 +248,8 @@ CREATE TABLE IF NOT EXISTS error_queue (
   finished_at DATETIME    NULL,
   PRIMARY KEY (id),
   KEY error_queue_state (state, reason, enqueued_at),
-  KEY error_queue_finished (finished_at)
+  KEY error_queue_enqueued (enqueued_at, reason, state, retries),
+  KEY error_queue_finished (finished_at, state, reason)
 );
 
 -- reprocessed_ok / reprocess_failed count attempts; given_up counts items

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
@@ -178,6 +179,9 @@ func lexSQL(sql string) ([]token, error) {
 			for j < len(sql) && isWordByte(sql[j]) {
 				j++
 			}
+			if w := sql[i:j]; !plainWord(w) {
+				return nil, fmt.Errorf("sql: %q is not allowed: a number runs into a word (the server reads \"1e1FOR\" as 1e1 and FOR, the parser as one name); put a space after the number or quote the name in backticks", clip(w, 40))
+			}
 			toks = append(toks, token{kind: tokWord, text: sql[i:j], pos: i, end: j})
 			i = j
 		default:
@@ -204,6 +208,18 @@ func quoteKind(q byte) int {
 		return tokDQuoted
 	}
 	return tokIdent
+}
+
+// digitLed matches the words that start with a digit which the server and
+// the parser read alike: numbers (an exponent's "1e" before its sign
+// included), hexadecimal and binary literals, and names of digits and
+// underscores only. Others, such as "1e1FOR" (a number and a keyword to
+// the server, one name to the parser) or "5FOR" after "1.", are refused.
+var digitLed = regexp.MustCompile(`^([0-9]+([eE][0-9]*)?|0x[0-9a-fA-F]+|0b[01]+|[0-9_]+)$`)
+
+// plainWord says whether the server and the parser read word alike.
+func plainWord(w string) bool {
+	return w[0] < '0' || w[0] > '9' || digitLed.MatchString(w)
 }
 
 func isWordByte(c byte) bool {

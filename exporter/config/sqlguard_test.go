@@ -117,6 +117,12 @@ func hostileSQL() []hostileCase {
 		{"unparsable mariadb syntax", "SELECT a AS n FROM t LIMIT ROWS EXAMINED 10", "cannot be parsed"},
 		{"parser panic", "SELECT''", "the parser failed"},
 		{"vitess only syntax", "SELECT NEXT 5 VALUES FROM s", `"NEXT VALUE FOR" is not allowed`},
+		// A number glued to a word: the server splits "1e1FOR" into 1e1 and
+		// FOR, the parser reads one name (checked on MariaDB 10.11).
+		{"number glued to FOR", "SELECT 1e1FOR SHARE", `"1e1FOR" is not allowed: a number runs into a word`},
+		{"number glued to INTO", "SELECT a AS n FROM t WHERE 1e1INTO", `"1e1INTO" is not allowed`},
+		{"decimal glued to FOR", "SELECT 1.5FOR UPDATE", `"5FOR" is not allowed`},
+		{"signed exponent glued to FOR", "SELECT 1e+1FOR SHARE", `"1FOR" is not allowed`},
 	}
 }
 
@@ -133,6 +139,8 @@ func legitimateSQL() []string {
 		"SELECT 1 AS n # hash comment\n",
 		"SELECT 1 AS n /* block */",
 		"SELECT a - -1 AS n FROM t",
+		"SELECT 1e3 AS n, 1E-3 AS m, 2.5e+2 AS o, 0x1F AS p, 0b101 AS q, .5 AS r, 1. AS s",
+		"SELECT COUNT(*) AS n FROM `1st_table` JOIN t2 ON t2.id = 1",
 		"SELECT 'it''s' AS model, 1 AS n",
 		`SELECT "double" AS model, 1 AS n`,
 		"SELECT `select` AS n FROM `t`",

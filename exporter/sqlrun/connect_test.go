@@ -115,8 +115,7 @@ func TestRunConnectFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			if tc.real && !db.Real {
-				t.Logf("the in-process server accepts any password; case runs only against %s", mysqltest.EnvDSN)
-				return
+				t.Skipf("the in-process server accepts any password; case runs only against %s", mysqltest.EnvDSN)
 			}
 			tgt := openTarget(t, tc.dsn)
 			_, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'x' AS model, 1 AS n", time.Second))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -105,15 +106,57 @@ func parseDSN(secret config.Secret) (*mysql.Config, error) {
 	if cfg.AllowAllFiles {
 		return nil, errors.New(`parameter "allowAllFiles" is not allowed: it lets the server read any file of the exporter's host`)
 	}
-	for name := range cfg.Params {
+	if err := checkCharsets(params, cfg.Collation); err != nil {
+		return nil, err
+	}
+	for name, value := range cfg.Params {
 		// The driver sends unknown parameters as SET name=value when it
 		// connects: these would loosen what every session relies on.
 		if why, ok := guarded[strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(name, "@@"), "session."))]; ok {
 			return nil, fmt.Errorf("parameter %s is not allowed: %s", paramName(name), why)
 		}
+		// Sent as is, before the session is read-only: a value such as
+		// "1, tx_read_only=0" or "(SELECT NEXTVAL(s))" would run.
+		if !setName.MatchString(name) || !setValue.MatchString(value) {
+			return nil, fmt.Errorf("parameter %s is not allowed: a DSN sets only session variables, each to one plain value (a number, a word or a simple 'quoted' text)", paramName(name))
+		}
 	}
 	return cfg, nil
 }
+
+// What a session-variable parameter may look like: the driver writes
+// "SET name=value" with both as given.
+var (
+	setName  = regexp.MustCompile(`(?i)^(@@)?(session\.)?[a-z0-9_]+$`) // not GLOBAL: a DSN has no business with the server's settings
+	setValue = regexp.MustCompile(`^([A-Za-z0-9_.+-]*|'[A-Za-z0-9_.+:/ -]*')$`)
+)
+
+// checkCharsets refuses a client character set other than safeCharsets,
+// from the charset list or the collation.
+func checkCharsets(params, collation string) error {
+	for kv := range strings.SplitSeq(params, "&") {
+		if key, value, _ := strings.Cut(kv, "="); key == "charset" {
+			for cs := range strings.SplitSeq(value, ",") {
+				if !safeCharsets[strings.ToLower(cs)] {
+					return fmt.Errorf(`parameter "charset" is not allowed: %s`, charsetWhy)
+				}
+			}
+		}
+	}
+	if cs, _, _ := strings.Cut(collation, "_"); collation != "" && !safeCharsets[strings.ToLower(cs)] {
+		return fmt.Errorf(`parameter "collation" is not allowed: %s`, charsetWhy)
+	}
+	return nil
+}
+
+// safeCharsets are the client character sets in which every byte below
+// 0x80 is the ASCII character it is, as the SQL check reads a query. In
+// big5, gbk, sjis, cp932 or gb18030 the second byte of a character can be
+// "`" or a backslash: the server would end a quoted name where the check does not,
+// and run what the check took for the text of a string.
+var safeCharsets = map[string]bool{"utf8mb4": true, "utf8mb3": true, "utf8": true, "latin1": true, "ascii": true}
+
+const charsetWhy = "the client character set must be utf8mb4, utf8mb3 (utf8), latin1 or ascii (in a multi-byte set such as big5 or sjis the server would read a query otherwise than the SQL check does)"
 
 // guarded are the session variables the exporter's safety rests on, with
 // why a DSN may not set them.
@@ -123,6 +166,7 @@ var guarded = map[string]string{
 	"max_statement_time":    "the exporter sets the statement time limit itself (timeout)",
 	"max_execution_time":    "the exporter sets the statement time limit itself (timeout)",
 	"sql_mode":              "the SQL check reads queries as the server's own sql_mode does",
+	"character_set_client":  charsetWhy,
 }
 
 // driverParse is mysql.ParseDSN, which panics on a parameter it removed.

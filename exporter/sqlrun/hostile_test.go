@@ -27,8 +27,8 @@ import (
 type hostileCase struct {
 	name string
 	sql  string
-	// needsGuard: harmful if it ever ran, so config.Parse must refuse it;
-	// it is never run.
+	// needsGuard: harmful if it ever ran, so the config check (config.Parse,
+	// and CheckDSN on the target's DSN) must refuse it; it is never run.
 	needsGuard bool
 	// hold: what another session (the application) holds during the run:
 	// "row" the row {row} FOR UPDATE, "lock" the user lock {lock}.
@@ -36,6 +36,8 @@ type hostileCase struct {
 	// gms: meaningful and safe on the in-process server too (no stored
 	// routines, sequences or MariaDB-only syntax).
 	gms bool
+	// dsn: parameters added to the target's DSN.
+	dsn string
 }
 
 var hostileCases = []hostileCase{
@@ -105,6 +107,14 @@ var hostileCases = []hostileCase{
 	{name: "INTO DUMPFILE", sql: "SELECT 'x' INTO DUMPFILE '{file}'", needsGuard: true},
 	{name: "LOAD_FILE", sql: "SELECT LOAD_FILE('/etc/passwd') AS n", needsGuard: true},
 	{name: "INTO a user variable", sql: "SELECT v INTO @kos_v FROM sentinel LIMIT 1"},
+
+	// The client character set: in big5 the last byte of "丩" (E4 B8 A9)
+	// and the "`" after it are one character, so the server reads the
+	// quoted name on to the next "`" and runs what the check reads as the
+	// text of a string.
+	{name: "big5 hides INTO OUTFILE in a string", sql: "SELECT 1 AS `丩`, 'x` INTO OUTFILE \"{file}\" -- ' AS n", dsn: "charset=big5", needsGuard: true},
+	{name: "big5 as a session variable", sql: "SELECT 1 AS `丩`, 'x` INTO OUTFILE \"{file}\" -- ' AS n", dsn: "character_set_client=big5", needsGuard: true},
+	{name: "big5 set in another parameter's value", sql: "SELECT 1 AS `丩`, 'x` FROM locked WHERE id = {row} FOR UPDATE -- ' AS n", dsn: "wait_timeout=60%2C%20character_set_client%3Dbig5", needsGuard: true},
 }
 
 // hostileEnv is the database the cases run against.
@@ -226,18 +236,28 @@ func (e *hostileEnv) run(t *testing.T, n int, tc hostileCase) {
 	lock := fmt.Sprintf("app_lock_%d", n)
 	query := strings.NewReplacer("{row}", fmt.Sprint(n), "{lock}", lock, "{file}", file).Replace(tc.sql)
 
-	cfg, err := config.Parse([]byte(hostileConfig(e.db.DSN, query)), "hostile.yml")
+	dsn := e.db.DSN
+	if tc.dsn != "" {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + tc.dsn
+	}
+	cfg, err := config.Parse([]byte(hostileConfig(dsn, query)), "hostile.yml")
+	if err == nil {
+		err = CheckDSN(cfg.Targets[0].DSN) // as kos_exporter loads a config
+	}
 	if err != nil {
-		t.Logf("refused by config.Parse: %v", err)
+		t.Logf("refused by the config check: %v", err)
 		return
 	}
 	if tc.needsGuard {
-		t.Errorf("config.Parse accepted %q, which only the config guard can make harmless", query)
+		t.Errorf("the config check accepted %q (DSN parameters %q), which only it can make harmless", query, tc.dsn)
 		return
 	}
 	if !e.db.Real && !tc.gms {
-		t.Logf("in-process server: case needs MariaDB (stored routines, sequences, SET STATEMENT, executable comments); runs only against %s", mysqltest.EnvDSN)
-		return
+		t.Skipf("in-process server: case needs MariaDB (stored routines, sequences, SET STATEMENT, executable comments); runs only against %s", mysqltest.EnvDSN)
 	}
 	c := cfg.Collectors[0]
 	tgt, err := Open(cfg.Targets[0])
@@ -283,8 +303,7 @@ func (e *hostileEnv) run(t *testing.T, n int, tc hostileCase) {
 		t.Errorf("user lock %s is held after the run", lock)
 	}
 	if !e.db.Real {
-		t.Log("in-process server: row locks, the server's time limit and read-only DDL are checked only against " + mysqltest.EnvDSN)
-		return
+		t.Skip("in-process server: row locks, the server's time limit and read-only DDL are checked only against " + mysqltest.EnvDSN)
 	}
 	var onServer sql.NullString
 	if err := e.db.SQL.QueryRow("SELECT LOAD_FILE(?)", file).Scan(&onServer); err != nil {

@@ -177,3 +177,40 @@ func TestKillOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestKillNotQueuedBehindWaitingRuns: runs waiting for a connection of a
+// full pool must not take the slot a timed-out run frees before its kill
+// does; the kill would wait behind them and go unconfirmed.
+func TestKillNotQueuedBehindWaitingRuns(t *testing.T) {
+	db := mysqltest.New(t)
+	tgt, err := Open(&config.Target{Name: "kos", DSN: config.Secret(db.DSN), MaxOpenConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tgt.Close()
+
+	victim := make(chan error, 1)
+	go func() {
+		_, err := tgt.Run(context.Background(), gaugeCollector(t, unlimitedSleep(db, "queued_victim", 30), time.Second))
+		victim <- err
+	}()
+	for running(t, db, "queued_victim") == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	waiters := make(chan error, 2)
+	for range cap(waiters) {
+		go func() {
+			_, err := tgt.Run(context.Background(), gaugeCollector(t, "SELECT 'queued_waiter' AS model, SLEEP(2) AS n", 30*time.Second))
+			waiters <- err
+		}()
+	}
+	re := runErr(t, <-victim)
+	if re.Kill == nil || !re.Kill.Confirmed || re.Kill.Err != nil {
+		t.Errorf("kill %+v, want confirmed although runs were waiting for the pool", re.Kill)
+	}
+	for range cap(waiters) {
+		if err := <-waiters; err != nil {
+			t.Errorf("waiting run: %v", err)
+		}
+	}
+}

@@ -49,18 +49,25 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, 
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
 
+	select {
+	case t.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, connectFailure(ctx.Err())
+	}
 	conn, err := t.db.Conn(ctx)
 	if err != nil {
+		<-t.slots
 		return nil, connectFailure(err)
 	}
 	s, err := bindSession(ctx, conn, c.SQL, c.Timeout)
 	if err != nil {
 		conn.Close()
+		<-t.slots
 		return nil, classify(ctx, "setting the statement limits", err, true)
 	}
 	mapped, runErr := query(ctx, conn, s, c)
 	if ctx.Err() == nil {
-		t.releaseLocks(conn)
+		t.releaseLocks(conn) // frees the slot when the session is clean
 		if runErr != nil {
 			return nil, runErr
 		}
@@ -71,6 +78,7 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, 
 		// time left to release it, so it goes.
 		discard(conn)
 		conn.Close()
+		<-t.slots
 		return mapped, nil
 	}
 	// The driver has dropped the connection under the statement, but the
@@ -80,6 +88,7 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, 
 	discard(conn)
 	conn.Close()
 	runErr.Kill = t.kill(ctx, s.thread)
+	<-t.slots
 	return nil, runErr
 }
 
@@ -93,6 +102,7 @@ func (t *Target) releaseLocks(conn *sql.Conn) {
 	t.cleaning.Add(1)
 	go func() {
 		defer t.cleaning.Done()
+		defer func() { <-t.slots }()
 		defer conn.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), killTimeout)
 		defer cancel()

@@ -150,8 +150,7 @@ func TestRunRefusesWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.realOnly && !db.Real {
-				t.Logf("in-process server: case runs only against %s", mysqltest.EnvDSN)
-				return
+				t.Skipf("in-process server: case runs only against %s", mysqltest.EnvDSN)
 			}
 			_, err := tgt.Run(context.Background(), gaugeCollector(t, tc.sql, 5*time.Second))
 			if err == nil {
@@ -208,8 +207,7 @@ func TestRunTimeout(t *testing.T) {
 func TestRunServerSideLimit(t *testing.T) {
 	db := mysqltest.New(t)
 	if !db.Real {
-		t.Log("in-process server does not enforce max_execution_time; covered against real MariaDB when " + mysqltest.EnvDSN + " is set")
-		return
+		t.Skip("in-process server does not enforce max_execution_time; covered against real MariaDB when " + mysqltest.EnvDSN + " is set")
 	}
 	tgt := openTarget(t, db.DSN)
 	// Only the server's limit can end this: the statement's limit is 1s
@@ -458,8 +456,7 @@ func TestRunReassertsLimits(t *testing.T) {
 		t.Errorf("after the writes: act has %d rows (want 4), table evil exists: %v", rows, evil != 0)
 	}
 	if !db.Real {
-		t.Log("in-process server enforces no statement time limit; the limit case runs only against " + mysqltest.EnvDSN)
-		return
+		t.Skip("in-process server enforces no statement time limit; the limit case runs only against " + mysqltest.EnvDSN)
 	}
 	// The session's own max_statement_time is 0 now; the statement still
 	// carries its limit. The client allows 10 s, so only the server can

@@ -79,16 +79,16 @@ func flavorOf(version string) flavor {
 	return flavorMySQL
 }
 
-// setup asks the server's version and thread id and makes the session
-// read-only: MariaDB names the variable tx_read_only, MySQL 8
-// transaction_read_only. A read-only session refuses even DDL, which would
-// otherwise commit its way out of a read-only transaction.
+// setup asks the server's version, thread id and client character set and
+// makes the session read-only: MariaDB names the variable tx_read_only,
+// MySQL 8 transaction_read_only. A read-only session refuses even DDL,
+// which would otherwise commit its way out of a read-only transaction.
 func (c *sessionConn) setup(ctx context.Context) error {
-	rows, err := c.QueryContext(ctx, "SELECT VERSION(), CONNECTION_ID()", nil)
+	rows, err := c.QueryContext(ctx, "SELECT VERSION(), CONNECTION_ID(), @@character_set_client", nil)
 	if err != nil {
 		return fmt.Errorf("asking the server version: %w", err)
 	}
-	dest := make([]driver.Value, 2)
+	dest := make([]driver.Value, 3)
 	err = rows.Next(dest)
 	rows.Close()
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -98,6 +98,12 @@ func (c *sessionConn) setup(ctx context.Context) error {
 	c.flavor = flavorOf(string(version))
 	if c.thread, err = threadID(dest[1]); err != nil {
 		return fmt.Errorf("asking the connection id: %w", err)
+	}
+	// The DSN cannot choose another (ParseDSN), but the server can: its
+	// init_connect, or skip-character-set-client-handshake with a big5
+	// character_set_server.
+	if cs, _ := dest[2].([]byte); !safeCharsets[strings.ToLower(string(cs))] {
+		return fmt.Errorf("the session's character_set_client is %q: %s", cs, charsetWhy)
 	}
 	stmt := "SET SESSION transaction_read_only = 1"
 	if c.flavor == flavorMariaDB {

@@ -17,8 +17,13 @@ import (
 
 // Target is a bounded connection pool to one database server.
 type Target struct {
-	name     string
-	db       *sql.DB
+	name string
+	db   *sql.DB
+	// slots admits one run per pool connection and is held until the
+	// run's session is cleaned or its statement killed: runs beyond the
+	// pool wait here, not in the pool, so a kill's connection never queues
+	// behind them.
+	slots    chan struct{}
 	cleaning sync.WaitGroup // sessions being cleaned after a run
 }
 
@@ -41,7 +46,7 @@ func Open(t *config.Target) (*Target, error) {
 	db.SetMaxIdleConns(t.MaxOpenConns)
 	// Recycle connections so a failover or restart is followed quickly.
 	db.SetConnMaxLifetime(10 * time.Minute)
-	return &Target{name: t.Name, db: db}, nil
+	return &Target{name: t.Name, db: db, slots: make(chan struct{}, t.MaxOpenConns)}, nil
 }
 
 // DB is the pool, for connection statistics.

@@ -28,6 +28,7 @@ func main() { cli.Main(run) }
 // run is main without the process: it returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := cli.New("kos_launchsim", "Simulates a carrier's launch day in the KOS reference schema.", stdout, stderr)
+	var historySet bool
 	var (
 		listen    = app.Flag("listen", "Address of the in-process MySQL-protocol server (database kos, user root, no password); unused with --mysql.dsn.").Default("127.0.0.1:3307").String()
 		dsn       = app.Flag("mysql.dsn", "Write into this existing MySQL/MariaDB database instead (go-sql-driver DSN); missing tables are created.").Envar("KOS_LAUNCHSIM_DSN").String()
@@ -40,14 +41,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
 		blip      = app.Flag("blip.length", "How long each agency error blip of the agency_blips incident lasts (real time); one starts every 8 lengths.").Default("30s").Duration()
+		history   = app.Flag("history-days", "Bulk-load this many days of history and the launch day up to --start into --mysql.dsn (the KOS tables are emptied first), then exit; with 0 only the launch day. Unset: play the day live.").PlaceHolder("N").IsSetByUser(&historySet).Int()
 		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
 	)
 	if code, done := app.Parse(args); done {
 		return code
 	}
 	logger := app.Logger()
-	if err := simulate(ctx, logger, options{listen: *listen, dsn: *dsn, speed: *speed, plan: *plan, start: *start, seed: *seed, daily: *daily,
-		retention: *retention, blip: *blip, incidents: *incidents, switches: *switches, adminAddr: *adminAddr}); err != nil {
+	o := options{listen: *listen, dsn: *dsn, speed: *speed, plan: *plan, start: *start, seed: *seed, daily: *daily,
+		retention: *retention, blip: *blip, incidents: *incidents, switches: *switches, adminAddr: *adminAddr, load: historySet, historyDays: *history}
+	if err := simulate(ctx, logger, o); err != nil {
 		fmt.Fprintln(stderr, "kos_launchsim:", err)
 		return 1
 	}
@@ -63,12 +66,14 @@ type options struct {
 	daily                  int
 	retention, blip        time.Duration
 	incidents, switches    []string
+	load                   bool // load in bulk, then exit, instead of playing live
+	historyDays            int
 }
 
 // simulate serves or fills the database and runs the day until ctx ends.
 func simulate(ctx context.Context, logger *slog.Logger, o options) error {
-	if o.speed <= 0 || o.daily < 0 || o.retention < 0 || o.blip <= 0 {
-		return errors.New("--speed must be positive, --blip.length positive, --activations.daily and --retention not negative")
+	if o.speed <= 0 || o.blip <= 0 || o.daily < 0 || o.retention < 0 || o.historyDays < 0 {
+		return errors.New("--speed must be positive, --blip.length positive, --activations.daily, --retention and --history-days not negative")
 	}
 	plan := launchsim.DefaultPlan()
 	if o.plan != "" {
@@ -100,6 +105,10 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 			return fmt.Errorf("--switch: %w", err)
 		}
 		opt.Schedule = append(opt.Schedule, a)
+	}
+
+	if o.load {
+		return load(ctx, logger, o.dsn, opt, o.historyDays)
 	}
 
 	ctx, stop := context.WithCancel(ctx)
@@ -139,6 +148,25 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 	}
 	logger.Info("launch day started", "plan", plan.Name(), "simulated_time", sim.Clock().Format(time.RFC3339), "speed", o.speed, "seed", o.seed)
 	return sim.Run(ctx)
+}
+
+// load fills the database named by dsn in bulk and reports the time taken.
+func load(ctx context.Context, logger *slog.Logger, dsn string, opt launchsim.Options, days int) error {
+	if dsn == "" {
+		return errors.New("--history-days needs --mysql.dsn: the in-process server keeps nothing")
+	}
+	db, err := openDB(dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logger.Info("loading", "history_days", days, "plan", opt.Plan.Name(), "activations_per_day", opt.Plan.Activations(), "seed", opt.Seed)
+	st, err := launchsim.Load(ctx, db, opt, launchsim.History{Days: days})
+	if err != nil {
+		return err
+	}
+	logger.Info("loaded", "rows", st.Rows, "insert", st.Generate.Round(time.Millisecond), "indexes", st.Index.Round(time.Millisecond), "total", st.Total.Round(time.Millisecond))
+	return nil
 }
 
 // openDB sends statement arguments inline: the simulator's statements run

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/result"
+	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
+)
+
+// interval15s is the reporting unit: the shipped global interval.
+const interval15s = 15 * time.Second
+
+// bigTable is the row count above which a full scan is flagged.
+const bigTable = 10_000
+
+// collectorCost is one collector measured on one scenario.
+type collectorCost struct {
+	name     string
+	interval time.Duration
+	runStats
+	counted float64 // items the collector's values count (one run)
+	plan    plan
+}
+
+func (c collectorCost) mean() time.Duration {
+	if c.runs == 0 {
+		return 0
+	}
+	return c.total / time.Duration(c.runs)
+}
+
+// per15s is the server time the collector costs per 15 s at its
+// interval, from the median run.
+func (c collectorCost) per15s() time.Duration {
+	return time.Duration(float64(c.median()) * interval15s.Seconds() / c.interval.Seconds())
+}
+
+func (c collectorCost) examinedPerRun() float64 { return float64(c.examined) / float64(max(c.runs, 1)) }
+func (c collectorCost) sentPerRun() float64     { return float64(c.sent) / float64(max(c.runs, 1)) }
+
+// rowsOK is the rows goal: examined ≤ 10 × sent + what the values count.
+func (c collectorCost) rowsOK() bool {
+	return c.examinedPerRun() <= 10*c.sentPerRun()+c.counted
+}
+
+// measureFile measures every collector of the collectors file on db.
+func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, runs int) ([]collectorCost, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Parse(b, path)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	sizes, err := tableSizes(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var out []collectorCost
+	for _, c := range cfg.Collectors {
+		cost := collectorCost{name: c.Name, interval: c.Interval}
+		// The first run also warms the buffer pool, as the exporter's
+		// runs every 15 s keep it warm.
+		if cost.counted, err = countedItems(ctx, conn, c); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		if cost.runStats, err = src.measure(ctx, conn, c.SQL, runs); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+		rows, err := explainRows(ctx, conn, c.SQL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: EXPLAIN: %w", c.Name, err)
+		}
+		cost.plan = planOf(rows, sizes)
+		out = append(out, cost)
+	}
+	return out, nil
+}
+
+// countedItems runs c and adds up the values that count items (pending,
+// in progress, depth, *_total, histogram counts): the rows a query must
+// read however it is written.
+func countedItems(ctx context.Context, conn *sql.Conn, c *config.Collector) (float64, error) {
+	rows, err := conn.QueryContext(ctx, c.SQL)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	res, err := sqlrun.MapRows(ctx, c, rows)
+	if err != nil {
+		return 0, err
+	}
+	return counted(res), nil
+}
+
+func counted(res *result.Result) float64 {
+	var n float64
+	for _, f := range res.Families {
+		countsItems := slices.ContainsFunc([]string{"_total", "_pending", "_depth", "_in_progress"}, func(s string) bool { return strings.HasSuffix(f.Name, s) })
+		for _, m := range f.Metrics {
+			switch {
+			case f.Type == dto.MetricType_HISTOGRAM:
+				n += float64(m.GetHistogram().GetSampleCount())
+			case countsItems && m.Counter != nil:
+				n += m.Counter.GetValue()
+			case countsItems && m.Gauge != nil:
+				n += m.Gauge.GetValue()
+			}
+		}
+	}
+	return n
+}
+
+// tableSizes is the server's row estimate per table of the database.
+func tableSizes(ctx context.Context, conn *sql.Conn) (map[string]int64, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT table_name, COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = DATABASE()")
+	if err != nil {
+		return nil, fmt.Errorf("reading table sizes: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var n int64
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("reading table sizes: %w", err)
+		}
+		out[name] = n
+	}
+	return out, rows.Err()
+}
+
+// explainRows returns EXPLAIN's rows as column → value, NULL as "".
+func explainRows(ctx context.Context, conn *sql.Conn, q string) ([]map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, "EXPLAIN "+q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []map[string]string
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := map[string]string{}
+		for i, c := range cols {
+			row[strings.ToLower(c)] = vals[i].String
+		}
+		out = append(out, row)
+	}
+	return out, rows.Err()
+}
+
+// plan is what EXPLAIN says a query reads.
+type plan struct {
+	access    []string // table:index (access type), one per table read
+	fullScans []string // tables over bigTable rows read whole
+}
+
+// planOf summarises EXPLAIN rows (MySQL and MariaDB columns: table, type,
+// key, Extra). A full scan is type ALL, or type index (the whole index),
+// of a table with more than bigTable rows; derived tables and unions
+// (<derived2>, <union1,3>) are the server's own and are not counted.
+func planOf(rows []map[string]string, sizes map[string]int64) plan {
+	var p plan
+	for _, r := range rows {
+		table := r["table"]
+		if table == "" || strings.HasPrefix(table, "<") {
+			continue
+		}
+		key := r["key"]
+		if key == "" {
+			key = "no index"
+		}
+		desc := fmt.Sprintf("%s: %s (%s", table, key, r["type"])
+		if strings.Contains(r["extra"], "Using index") && !strings.Contains(r["extra"], "Using index condition") {
+			desc += ", covering"
+		}
+		p.access = append(p.access, desc+")")
+		if (r["type"] == "ALL" || r["type"] == "index") && sizes[table] > bigTable {
+			p.fullScans = append(p.fullScans, table+" ("+strconv.FormatInt(sizes[table], 10)+" rows)")
+		}
+	}
+	return p
+}
