@@ -29,7 +29,8 @@ type env struct {
 	speed                                   string // simulator speed
 	logDir                                  string
 	rcv                                     *receiver
-	intervals                               map[string]time.Duration // per collector, from collectors.yaml
+	collectors                              string                   // collectors.yaml shortened (config_test.go)
+	intervals                               map[string]time.Duration // per collector, from collectors
 
 	mu      sync.Mutex
 	results []result
@@ -39,6 +40,8 @@ type env struct {
 type result struct {
 	scenario, alert, receivers string
 	took                       time.Duration
+	scaled                     bool          // took is compressed time: the summary shows it × timeDivisor too
+	goal                       time.Duration // the real-duration goal for took, if any
 	note                       string
 }
 
@@ -51,6 +54,7 @@ func (e *env) record(r result) {
 // stackOpts says what one scenario runs.
 type stackOpts struct {
 	incidents     []string // --incident at start
+	simArgs       []string // more kos_launchsim flags
 	prometheus    int      // replicas (default 1)
 	alertmanagers int      // clustered when more than one (default 1)
 	proxy         bool     // count the exporter's queries on the wire
@@ -91,6 +95,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	for _, i := range o.incidents {
 		simArgs = append(simArgs, "--incident", i)
 	}
+	simArgs = append(simArgs, o.simArgs...)
 	s.sim = startProc(t, s.dir, "kos_launchsim", e.sim, nil, simArgs...)
 	must(waitTCP(ctx, s.sim, s.simAddr))
 	must(waitReady(ctx, s.sim, "http://"+s.adminAddr+"/incidents"))
@@ -105,7 +110,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	s.exporterAddr = freeAddr(t)
 	s.exporter = startProc(t, s.dir, "kos_exporter", e.exporter,
 		[]string{"KOS_DSN=root@tcp(" + dbAddr + ")/kos"},
-		"--config.file", filepath.Join(e.root, "collectors.yaml"), "--web.listen-address", s.exporterAddr)
+		"--config.file", e.collectors, "--web.listen-address", s.exporterAddr)
 	must(waitReady(ctx, s.exporter, "http://"+s.exporterAddr+"/-/ready"))
 
 	amCfg := filepath.Join(s.dir, "alertmanager.yml")
@@ -158,6 +163,28 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 // post calls the simulator's admin API.
 func (s *stack) post(path string) error {
 	return s.call(adminCall{http.MethodPost, path})
+}
+
+// waitQuery waits until the instant query q on replica 0 returns a
+// sample, checking the processes are alive every second.
+func (s *stack) waitQuery(ctx context.Context, q string) ([]sample, error) {
+	for {
+		got, err := s.query(0, q)
+		if err == nil && len(got) > 0 {
+			return got, nil
+		}
+		if err == nil {
+			err = s.alive()
+		}
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s: waiting for %s: %w", s.name, q, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // sample is one element of an instant-vector result.

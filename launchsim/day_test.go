@@ -59,10 +59,10 @@ func (r *run) stepSim(t *testing.T, d time.Duration) {
 	}
 }
 
-func sum(t *testing.T, db *sql.DB, query string) float64 {
+func sum(t *testing.T, db *sql.DB, query string, args ...any) float64 {
 	t.Helper()
 	var n sql.NullFloat64
-	if err := db.QueryRow(query).Scan(&n); err != nil {
+	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n.Float64

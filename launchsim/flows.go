@@ -11,7 +11,7 @@ var (
 	mnpDailyKey        = []string{"day", "direction", "other_carrier"}
 	agencyDailyKey     = []string{"day", "agency", "operation", "le"}
 	productDailyKey    = []string{"day", "product", "operation"}
-	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state"}
+	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state", "precheck_skipped"}
 	queueCols          = []string{"id", "position", "model", "storage", "below_threshold", "enqueued_at", "state"}
 	otaCols            = []string{"id", "activation_id", "requested_at", "state"}
 	ottCols            = []string{"id", "activation_id", "requested_at", "state"}
@@ -59,6 +59,9 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		if i == callGuarantee && s.incidents[SGIErrors] {
 			errRate = sgiIncidentErrRate
 		}
+		if s.incidents[AgencyBlips] && c.agency == s.blipAgency(now) {
+			errRate = max(errRate, blipErrRate)
+		}
 		if i == callPrecheck && s.incidents[KaitLag] {
 			latency *= kaitLagFactor
 		}
@@ -92,7 +95,11 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 	b.add("activation_daily", activationDailyKey, key, "completed", 1)
 	if p.insured {
 		b.add("activation_daily", activationDailyKey, key, "insured", 1)
-		s.newInsurance(b, now, id, p.model)
+		skipped := !p.makes(callPrecheck, s.switches, nil)
+		if skipped {
+			b.add("activation_daily", activationDailyKey, key, "precheck_skipped", 1)
+		}
+		s.newInsurance(b, now, id, p.model, skipped)
 	}
 	if p.ota {
 		s.newOTA(b, now, id)
@@ -144,29 +151,24 @@ func (s *Sim) settleOpening(b *batch, now time.Time, id int64, direction string)
 	b.add("mnp_daily", mnpDailyKey, key, "opening_generated", 1)
 }
 
-func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, model string) {
+// newInsurance starts a sign-up's sync: KOS → Mobins, then Mobins → KAIT.
+// skipped: the KAIT pre-check was skipped (switch on), so KAIT's
+// confirmation at the end of the sync is the sign-up's post-check.
+func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, model string, skipped bool) {
 	id := s.id("insurance_signup")
-	b.insert("insurance_signup", insuranceCols, id, activationID, model, s.ts(now), "mobins_pending")
+	b.insert("insurance_signup", insuranceCols, id, activationID, model, s.ts(now), "mobins_pending", skipped)
 	s.schedule1(stageMobins, s.after(now, s.insurancePlan(id).mobinsDelay), id, "", 0)
 }
 
+// mobinsSynced hands the sign-up on to the Mobins → KAIT sync, which runs
+// whatever the pre-check switch says: the switch only stops KOS waiting.
 func (s *Sim) mobinsSynced(b *batch, now time.Time, id int64) {
-	if s.switches[SwitchKaitSkip] {
-		s.finish(b, "insurance_signup", "sync_state = 'kait_skipped', mobins_synced_at = ?, finished_at = ?", id, s.ts(now), s.ts(now))
-		return
-	}
 	b.update("insurance_signup", "sync_state = 'kait_pending', mobins_synced_at = ?", id, s.ts(now))
 	s.schedule1(stageKait, s.after(now, s.insurancePlan(id).kaitDelay), id, "", 0)
 }
 
-// kaitSynced runs when KAIT confirms, or at once for every held item when
-// the pre-check SKIP switch goes on: KOS stops waiting for KAIT.
 func (s *Sim) kaitSynced(b *batch, now time.Time, id int64) {
-	state := "synced"
-	if s.switches[SwitchKaitSkip] {
-		state = "kait_skipped"
-	}
-	s.finish(b, "insurance_signup", "sync_state = ?, finished_at = ?", id, state, s.ts(now))
+	s.finish(b, "insurance_signup", "sync_state = 'synced', finished_at = ?", id, s.ts(now))
 }
 
 func (s *Sim) newOTA(b *batch, now time.Time, activationID int64) {

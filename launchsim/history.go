@@ -213,7 +213,11 @@ func (g *generator) activation(at time.Time, preorder bool) {
 	g.daily.add("activation_daily", activationDailyKey, key, "completed", 1)
 	if p.insured {
 		g.daily.add("activation_daily", activationDailyKey, key, "insured", 1)
-		g.insurance(fin, id, p.model)
+		skipped := !p.makes(callPrecheck, g.s.switches, nil)
+		if skipped {
+			g.daily.add("activation_daily", activationDailyKey, key, "precheck_skipped", 1)
+		}
+		g.insurance(fin, id, p.model, skipped)
 	}
 	if p.ota {
 		g.ota(fin, id)
@@ -243,7 +247,7 @@ func (g *generator) mnp(at time.Time, direction string, activationID int64) {
 	g.row("mnp_request", mnpLoadCols, id, actID, direction, p.carrier, s.ts(at), state, openingAt)
 }
 
-func (g *generator) insurance(signed time.Time, activationID int64, model string) {
+func (g *generator) insurance(signed time.Time, activationID int64, model string, skipped bool) {
 	s := g.s
 	id := s.id("insurance_signup")
 	p := s.insurancePlan(id)
@@ -254,14 +258,12 @@ func (g *generator) insurance(signed time.Time, activationID int64, model string
 	switch {
 	case !g.done(mobins):
 		state = "mobins_pending"
-	case s.switches[SwitchKaitSkip]:
-		state, mobinsAt, finished = "kait_skipped", s.ts(mobins), s.ts(mobins)
 	case !g.done(kait):
 		state, mobinsAt = "kait_pending", s.ts(mobins)
 	default:
 		state, mobinsAt, finished = "synced", s.ts(mobins), s.ts(kait)
 	}
-	g.row("insurance_signup", insuranceLoadCols, id, activationID, model, s.ts(signed), state, mobinsAt, finished)
+	g.row("insurance_signup", insuranceLoadCols, id, activationID, model, s.ts(signed), state, skipped, mobinsAt, finished)
 }
 
 func (g *generator) ota(requested time.Time, activationID int64) {

@@ -118,15 +118,18 @@ func TestLoad(t *testing.T) {
 	t.Run("pending is what cannot have finished", func(t *testing.T) {
 		// The load's now: 09:00 on the session's clock.
 		const now = "(CURDATE() + INTERVAL 9 HOUR)"
-		for _, c := range []struct{ what, pending, stale string }{
+		for _, c := range []struct {
+			what, pending, stale string
+			rare                 bool // a short delay: at the test volume none may be pending
+		}{
 			// An activation takes at most 20 minutes, an opening message 4,
-			// an OTA update 8; nothing finishes after now.
-			{"activations", "SELECT COUNT(*) FROM activation WHERE state = 'in_progress'", "SELECT COUNT(*) FROM activation WHERE state = 'in_progress' AND requested_at < " + now + " - INTERVAL 20 MINUTE"},
-			{"opening messages", "SELECT COUNT(*) FROM mnp_request WHERE opening_state = 'pending'", "SELECT COUNT(*) FROM mnp_request WHERE opening_state = 'pending' AND requested_at < " + now + " - INTERVAL 4 MINUTE"},
-			{"OTA updates", "SELECT COUNT(*) FROM ota_update WHERE state = 'pending'", "SELECT COUNT(*) FROM ota_update WHERE state = 'pending' AND requested_at < " + now + " - INTERVAL 8 MINUTE"},
-			{"finished in the future", "SELECT 1", "SELECT COUNT(*) FROM activation WHERE finished_at > " + now},
+			// an OTA update 100 s; nothing finishes after now.
+			{"activations", "SELECT COUNT(*) FROM activation WHERE state = 'in_progress'", "SELECT COUNT(*) FROM activation WHERE state = 'in_progress' AND requested_at < " + now + " - INTERVAL 20 MINUTE", false},
+			{"opening messages", "SELECT COUNT(*) FROM mnp_request WHERE opening_state = 'pending'", "SELECT COUNT(*) FROM mnp_request WHERE opening_state = 'pending' AND requested_at < " + now + " - INTERVAL 4 MINUTE", false},
+			{"OTA updates", "SELECT COUNT(*) FROM ota_update WHERE state = 'pending'", "SELECT COUNT(*) FROM ota_update WHERE state = 'pending' AND requested_at < " + now + " - INTERVAL 100 SECOND", true},
+			{"finished in the future", "SELECT 1", "SELECT COUNT(*) FROM activation WHERE finished_at > " + now, false},
 		} {
-			if p, s := sum(t, db, c.pending), sum(t, db, c.stale); p == 0 || s != 0 {
+			if p, s := sum(t, db, c.pending), sum(t, db, c.stale); (p == 0 && !c.rare) || s != 0 {
 				t.Errorf("%s: %g pending, %g older than they can be; want some, and none too old", c.what, p, s)
 			}
 		}

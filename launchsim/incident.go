@@ -30,10 +30,11 @@ const (
 	ReferenceMissing   = "reference_missing"
 	ReferenceWrong     = "reference_wrong"
 	StockTransferStall = "stock_transfer_stall"
+	AgencyBlips        = "agency_blips"
 )
 
 var incidentHelp = map[string]string{
-	KaitLag:            "Mobins→KAIT insurance sync stalls and KAIT pre-checks slow down; cleared by switch " + SwitchKaitSkip,
+	KaitLag:            "Mobins→KAIT insurance sync slows to a trickle and KAIT pre-checks time out; switch " + SwitchKaitSkip + " stops KOS waiting for the pre-check, the sync catches up when the incident ends",
 	SGIErrors:          "SGI guarantee calls fail 35% of the time; failures land in the error queue",
 	QueueBacklog:       "wait-queue service stops and more items arrive below the stock threshold",
 	OTADelay:           "OTA USIM updates stop completing",
@@ -51,6 +52,22 @@ var incidentHelp = map[string]string{
 	ReferenceMissing:   "the first model's sponsor subsidy is not applied on the reference screen",
 	ReferenceWrong:     "the last model's applied subsidy and insurance product differ from the launch plan",
 	StockTransferStall: "wait-queue items under the stock threshold are not served; the others are",
+	AgencyBlips:        "ordinary noise, no incident: one agency at a time fails 30% of its calls for a short blip (--blip.length, default 30s) every 8 blip lengths",
+}
+
+// Agencies take turns to blip, one blip every blipEvery blip lengths.
+var blipAgencies = [...]string{"sgi", "kait", "nice", "mobins"}
+
+const blipEvery = 8
+
+// blipAgency is the agency in an error blip at now ("" between blips), on
+// the real clock from the simulator's start.
+func (s *Sim) blipAgency(now time.Time) string {
+	n := now.Sub(s.start) / s.opt.BlipLength
+	if n < 0 || n%blipEvery != 0 {
+		return ""
+	}
+	return blipAgencies[int(n/blipEvery)%len(blipAgencies)]
 }
 
 // Operational switches ("references") seeded into ref_switch; each changes
@@ -68,7 +85,7 @@ type switchDef struct {
 }
 
 var switchDefs = []switchDef{
-	{SwitchKaitSkip, false, "Skip the KAIT insurance duplicate pre-check; KOS stops waiting for the Mobins→KAIT sync. Temporary: turn off after the incident."},
+	{SwitchKaitSkip, false, "Skip the KAIT insurance duplicate pre-check; KOS stops waiting for KAIT, the Mobins→KAIT sync goes on and confirms skipped sign-ups later (post-check). Temporary: turn off once the sync has caught up."},
 	{SwitchSGISkip, false, "Skip the SGI guarantee call at activation; guarantees are issued by hand later. Temporary."},
 	{SwitchAutoReprocess, true, "Error-queue reprocessing automator runs."},
 }

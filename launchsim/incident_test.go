@@ -16,7 +16,7 @@ func TestParseIncident(t *testing.T) {
 	}{
 		{"name only", "kait_lag", launchsim.Action{Name: "kait_lag", On: true}, ""},
 		{"with offset", "sgi_errors@10m", launchsim.Action{Name: "sgi_errors", On: true, At: 10 * time.Minute}, ""},
-		{"unknown lists valid names", "kait_slow", launchsim.Action{}, `unknown incident "kait_slow" (valid: activation_stall, agency_no_traffic, `},
+		{"unknown lists valid names", "kait_slow", launchsim.Action{}, `unknown incident "kait_slow" (valid: activation_stall, agency_blips, agency_no_traffic, `},
 		{"bad offset", "kait_lag@soon", launchsim.Action{}, `incident "kait_lag@soon": offset: time: invalid duration "soon"`},
 		{"negative offset", "kait_lag@-1m", launchsim.Action{}, "negative"},
 	} {

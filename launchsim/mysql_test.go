@@ -42,7 +42,7 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	c := &clock{now: start}
 	// An hour's retention keeps finished rows around, as a real system would.
 	sim, err := launchsim.New(ctx, db, launchsim.Options{Seed: 5, Plan: testPlan(), Retention: time.Hour, Now: c.Now,
-		Schedule: []launchsim.Action{{Name: launchsim.KaitLag, On: true, At: time.Minute}}})
+		Schedule: []launchsim.Action{{Name: launchsim.KaitLag, On: true, At: time.Minute}, {Switch: true, Name: launchsim.SwitchKaitSkip, On: true, At: 2 * time.Minute}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +58,9 @@ func TestCollectorsOnMySQL(t *testing.T) {
 	got := collect(t, db, cs)
 	if got["kos_activations_total{channel=retail_store,kind=port_in,model=nova_x_pro,result=completed}"] == 0 {
 		t.Error("no completed activations counted on MySQL")
+	}
+	if total(got.byMetric()["kos_insurance_precheck_skipped_total"]) == 0 || got["kos_insurance_postcheck_pending{}"] == 0 {
+		t.Error("switch on under KAIT lag: no skipped sign-ups or post-check backlog counted on MySQL")
 	}
 	if !slices.ContainsFunc(slices.Collect(maps.Keys(got)), func(k string) bool { return strings.Contains(k, "screen=KAIT보험 사전체크 SKIP") }) {
 		t.Error("switches: no series with the KAIT pre-check screen name on a latin1 ref_switch")

@@ -221,12 +221,14 @@ func (s *Sim) mnpPlan(id int64) mnpPlan {
 	return mnpPlan{carrier: pick(r.Float64(), s.plan.carriers), delay: between(r, time.Minute, 4*time.Minute), fail: r.Float64()}
 }
 
-// insurancePlan holds the sync delay of each leg when nothing is wrong.
+// insurancePlan holds the sync delay of each leg when nothing is wrong:
+// under two minutes, the age at which the device part is paged, so a lag
+// can page within five (docs/runbooks.md, Tuning).
 type insurancePlan struct{ mobinsDelay, kaitDelay time.Duration }
 
 func (s *Sim) insurancePlan(id int64) insurancePlan {
 	r := entityRand(s.opt.Seed, entInsurance, id)
-	return insurancePlan{mobinsDelay: between(r, time.Minute, 5*time.Minute), kaitDelay: between(r, 2*time.Minute, 8*time.Minute)}
+	return insurancePlan{mobinsDelay: between(r, 20*time.Second, 80*time.Second), kaitDelay: between(r, 20*time.Second, 80*time.Second)}
 }
 
 type otaPlan struct {
@@ -236,7 +238,8 @@ type otaPlan struct {
 
 func (s *Sim) otaPlan(id int64) otaPlan {
 	r := entityRand(s.opt.Seed, entOTA, id)
-	return otaPlan{delay: between(r, 2*time.Minute, 8*time.Minute), fail: r.Float64()}
+	// Under the 150 s age that pages, as for the insurance sync.
+	return otaPlan{delay: between(r, 30*time.Second, 100*time.Second), fail: r.Float64()}
 }
 
 type queuePlan struct {

@@ -42,9 +42,13 @@ type Options struct {
 	// them as they finish: no gauge reads them, counters read *_daily.
 	Retention time.Duration
 	Tick      time.Duration // Run's step interval; default 1s
-	Schedule  []Action      // incidents and switch changes after the start (real time)
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// BlipLength is how long each agency error blip of the agency_blips
+	// incident lasts (real time); one starts every blipEvery lengths.
+	// Default 30s.
+	BlipLength time.Duration
+	Schedule   []Action // incidents and switch changes after the start (real time)
+	Now        func() time.Time
+	Logger     *slog.Logger
 	// Schema is what New creates where tables are missing; use
 	// schema.InProcess on go-mysql-server.
 	Schema schema.Variant
@@ -61,6 +65,9 @@ func (o *Options) setDefaults() error {
 	if o.Tick == 0 {
 		o.Tick = time.Second
 	}
+	if o.BlipLength == 0 {
+		o.BlipLength = 30 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -70,8 +77,8 @@ func (o *Options) setDefaults() error {
 	switch {
 	case o.Speed < 0:
 		return fmt.Errorf("speed %g must be positive", o.Speed)
-	case o.Retention < 0 || o.Tick < 0:
-		return errors.New("retention and tick must be positive")
+	case o.Retention < 0 || o.Tick < 0 || o.BlipLength < 0:
+		return errors.New("retention, tick and blip length must be positive")
 	}
 	for _, a := range o.Schedule {
 		check := checkIncident
@@ -97,6 +104,8 @@ const (
 	agencySlowFactor       = 8  // NICE latency multiplier: p95 above 2 s, few timeouts
 	agencyDropShare        = 0.75
 	productIncidentFail    = 0.35
+	kaitLagThroughput      = 10 // under kait_lag, one held KAIT sync completes per this many arrivals
+	blipErrRate            = 0.3
 	reprocessOKRate        = 0.8
 	maxRetries             = 5
 	retryEvery             = 30 * time.Minute // simulated, like every delay
@@ -130,6 +139,9 @@ type Sim struct {
 	lastPrune time.Time
 	// The reference incidents (missing, wrong) as last written to ref_model.
 	refIncidents [2]bool
+	// KAIT syncs held under kait_lag so far: every kaitLagThroughput-th
+	// lets the oldest held one through.
+	kaitArrivals int
 }
 
 // New prepares db: creates missing tables, seeds the reference tables,
@@ -355,7 +367,7 @@ func (s *Sim) blocked(st stage) bool {
 	case stageOTTPost:
 		return s.incidents[OTTStall]
 	case stageKait:
-		return s.incidents[KaitLag] && !s.switches[SwitchKaitSkip]
+		return s.incidents[KaitLag]
 	case stageOTA:
 		return s.incidents[OTADelay]
 	case stageServe:
@@ -379,10 +391,26 @@ func (s *Sim) complete(b *batch, now time.Time) {
 		e := heap.Pop(&s.events).(event)
 		if s.blocked(e.stage) {
 			s.held[e.stage] = append(s.held[e.stage], e)
+			if e.stage == stageKait {
+				s.trickleKait(b, now)
+			}
 			continue
 		}
 		s.handle(b, now, e)
 	}
+}
+
+// trickleKait keeps the Mobins → KAIT sync running slowly under kait_lag:
+// every kaitLagThroughput-th item to arrive lets the oldest held one
+// through, so the backlog and its oldest age grow, but not as a stall's.
+func (s *Sim) trickleKait(b *batch, now time.Time) {
+	s.kaitArrivals++
+	if s.kaitArrivals%kaitLagThroughput != 0 {
+		return
+	}
+	held := s.held[stageKait]
+	s.handle(b, now, held[0])
+	s.held[stageKait] = held[1:]
 }
 
 func (s *Sim) handle(b *batch, now time.Time, e event) {

@@ -89,6 +89,11 @@ func TestIncidentsMoveTheirMetrics(t *testing.T) {
 			mayMove:  errorQueue,
 		},
 		{
+			incident: launchsim.AgencyBlips,
+			moves:    []string{"kos_agency_calls_total"},
+			mayMove:  errorQueue,
+		},
+		{
 			incident: launchsim.ActivationStall,
 			moves: []string{"kos_activations_in_progress", "kos_activation_oldest_in_progress_age_seconds", "kos_activations_total",
 				"kos_insurance_signups_total", "kos_agency_calls_total", "kos_agency_call_duration_seconds", "kos_product_calls_total", "kos_ota_update_requests_total"},
@@ -236,43 +241,95 @@ func total(s series) float64 {
 	return sum
 }
 
-// TestKaitSkipSwitchClearsLag follows the real day: under KAIT lag the
-// oldest unsynchronised insurance has been waiting since the lag began;
-// turning the pre-check SKIP switch on empties the leg, and ref_switch
-// records the change.
-func TestKaitSkipSwitchClearsLag(t *testing.T) {
+// TestKaitSkipLoop follows the real day: under KAIT lag the Mobins→KAIT
+// leg backs up; the pre-check SKIP switch stops KOS waiting for KAIT but not
+// the sync, so the lag stays visible and the sign-ups signed meanwhile are
+// counted and owe KAIT's confirmation (the post-check backlog); once the
+// lag ends, the leg and the backlog catch up, and with the switch off no
+// sign-up skips the pre-check any more.
+func TestKaitSkipLoop(t *testing.T) {
 	t.Parallel()
 	cs := loadCollectors(t)
-	start, end := window(4 * time.Minute)
-	r := newRun(t, openDB(t), 3, start, 0, launchsim.Action{Name: launchsim.KaitLag, On: true, At: time.Minute})
-	kait := func() (age, pending float64) {
-		s := collect(t, r.db, cs)
-		return s[`kos_insurance_sync_oldest_pending_age_seconds{leg=kait}`], s[`kos_insurance_sync_pending{leg=kait}`]
-	}
-	switchAt := end.Add(-time.Minute)
-	r.stepTo(t, switchAt)
+	start, end := window(5 * time.Minute)
+	r := newRun(t, openDB(t), 3, start, time.Hour, launchsim.Action{Name: launchsim.KaitLag, On: true, At: time.Minute})
+	const (
+		kaitAge     = `kos_insurance_sync_oldest_pending_age_seconds{leg=kait}`
+		kaitPending = `kos_insurance_sync_pending{leg=kait}`
+		postPending = `kos_insurance_postcheck_pending{}`
+		postAge     = `kos_insurance_postcheck_oldest_pending_age_seconds{}`
+		prechecks   = "SELECT COALESCE(SUM(ok + error + timeout), 0) FROM agency_call_daily WHERE agency = 'kait' AND operation = 'insurance_precheck'"
+	)
+	skipped := func(s series) float64 { return total(s.byMetric()["kos_insurance_precheck_skipped_total"]) }
+	lagBegan := start.Add(time.Minute)
+	switchOn, lagEnds, switchOff := end.Add(-3*time.Minute), end.Add(-2*time.Minute), end.Add(-time.Minute)
+
+	r.stepTo(t, switchOn)
 	// Ages run on the database's real clock, which is ahead of the test clock.
-	age, pending := kait()
-	if lagBegan := start.Add(time.Minute); age < time.Since(lagBegan).Seconds()-60 {
-		t.Errorf("KAIT leg: oldest pending %gs, want about %gs (since the lag began)", age, time.Since(lagBegan).Seconds())
+	before := collect(t, r.db, cs)
+	if age, want := before[kaitAge], time.Since(lagBegan).Seconds()-60; age < want {
+		t.Errorf("KAIT leg under lag: oldest pending %gs, want at least %gs", age, want)
 	}
-	if pending < 100 {
-		t.Errorf("KAIT leg: %g pending, want a backlog", pending)
+	if before[kaitPending] < 50 {
+		t.Errorf("KAIT leg under lag: %g pending, want a backlog", before[kaitPending])
 	}
+	// Synced after more than the normal delay: held by the lag, then let through.
+	trickled := sum(t, r.db, "SELECT COUNT(*) FROM insurance_signup WHERE sync_state = 'synced' AND TIMESTAMPDIFF(SECOND, mobins_synced_at, finished_at) > 10")
+	if trickled == 0 {
+		t.Error("KAIT sync stopped altogether under kait_lag; it should go on slowly")
+	}
+	if skipped(before) != 0 || before[postPending] != 0 {
+		t.Errorf("switch off: %g skipped, %g post-checks pending; want none", skipped(before), before[postPending])
+	}
+
 	if err := r.sim.SetSwitch(context.Background(), launchsim.SwitchKaitSkip, true, "test"); err != nil {
 		t.Fatal(err)
 	}
-	// Held items clear at the next step; the rest as their KAIT sync comes due.
-	r.stepTo(t, switchAt.Add(40*time.Second))
-	if age, pending := kait(); age != 0 || pending != 0 {
-		t.Errorf("after the switch: KAIT leg age %gs, %g pending; want 0 and 0", age, pending)
+	checksAtSwitch := sum(t, r.db, prechecks)
+	r.stepTo(t, lagEnds)
+	on := collect(t, r.db, cs)
+	if on[kaitAge] < before[kaitAge] || on[kaitPending] < before[kaitPending] {
+		t.Errorf("switch on, lag on: KAIT leg %g pending, oldest %gs; want the lag still visible (was %g, %gs)",
+			on[kaitPending], on[kaitAge], before[kaitPending], before[kaitAge])
 	}
-	s := collect(t, r.db, cs)
-	if s[`kos_switch_on{screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`] != 1 {
-		t.Error("kos_switch_on does not show the switch on")
+	if skipped(on) == 0 || on[postPending] == 0 || on[postAge] == 0 {
+		t.Errorf("switch on: %g skipped, %g post-checks pending, oldest %gs; want all above 0", skipped(on), on[postPending], on[postAge])
 	}
-	changed := s[`kos_switch_last_change_timestamp_seconds{changed_by=test,screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`]
-	if want := float64(switchAt.Unix()); changed != want {
+	if got := sum(t, r.db, prechecks); got != checksAtSwitch {
+		t.Errorf("switch on: %g KAIT pre-checks made after the switch, want none", got-checksAtSwitch)
+	}
+
+	if err := r.sim.SetIncident(launchsim.KaitLag, false); err != nil {
+		t.Fatal(err)
+	}
+	r.stepTo(t, switchOff)
+	// Caught up: what is left is in normal flight (delays under 80 s
+	// simulated, under 3 s real at the default speed, plus a step). Ages
+	// are read on the real clock, ahead of the test clock by behind().
+	behind := func() float64 { return time.Since(r.clock.now).Seconds() }
+	caught := collect(t, r.db, cs)
+	if caught[kaitAge]-behind() > 15 || caught[postAge]-behind() > 15 {
+		t.Errorf("lag over: KAIT leg oldest %gs, post-check oldest %gs, clock %gs behind; want both caught up", caught[kaitAge], caught[postAge], behind())
+	}
+
+	if err := r.sim.SetSwitch(context.Background(), launchsim.SwitchKaitSkip, false, "test"); err != nil {
+		t.Fatal(err)
+	}
+	r.stepTo(t, end)
+	off := collect(t, r.db, cs)
+	if skipped(off) != skipped(caught) {
+		t.Errorf("switch off: skipped sign-ups went from %g to %g, want no more", skipped(caught), skipped(off))
+	}
+	if off[kaitAge]-behind() > 15 {
+		t.Errorf("switch off: KAIT leg oldest %gs, want no relapse", off[kaitAge])
+	}
+	if sum(t, r.db, prechecks) == checksAtSwitch {
+		t.Error("switch off: no KAIT pre-checks, want them back")
+	}
+	if off[`kos_switch_on{screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`] != 0 {
+		t.Error("kos_switch_on does not show the switch off")
+	}
+	changed := off[`kos_switch_last_change_timestamp_seconds{changed_by=test,screen=KAIT보험 사전체크 SKIP,switch=kait_insurance_precheck_skip}`]
+	if want := float64(switchOff.Unix()); changed != want {
 		t.Errorf("switch last change %v, want %v", changed, want)
 	}
 }

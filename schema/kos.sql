@@ -80,16 +80,18 @@ CREATE TABLE IF NOT EXISTS activation (
 );
 
 -- Activation results of the day: requested counts at request time, completed,
--- failed and insured (device-insurance sign-ups) at completion time.
+-- failed and insured (device-insurance sign-ups) at completion time;
+-- precheck_skipped: the insured ones signed without KAIT's pre-check.
 CREATE TABLE IF NOT EXISTS activation_daily (
-  day        DATE        NOT NULL,
-  model      VARCHAR(32) NOT NULL,
-  kind       VARCHAR(16) NOT NULL,
-  channel    VARCHAR(16) NOT NULL,
-  requested  BIGINT      NOT NULL DEFAULT 0,
-  completed  BIGINT      NOT NULL DEFAULT 0,
-  failed     BIGINT      NOT NULL DEFAULT 0,
-  insured    BIGINT      NOT NULL DEFAULT 0,
+  day              DATE        NOT NULL,
+  model            VARCHAR(32) NOT NULL,
+  kind             VARCHAR(16) NOT NULL,
+  channel          VARCHAR(16) NOT NULL,
+  requested        BIGINT      NOT NULL DEFAULT 0,
+  completed        BIGINT      NOT NULL DEFAULT 0,
+  failed           BIGINT      NOT NULL DEFAULT 0,
+  insured          BIGINT      NOT NULL DEFAULT 0,
+  precheck_skipped BIGINT      NOT NULL DEFAULT 0,
   PRIMARY KEY (day, model, kind, channel)
 );
 
@@ -182,20 +184,23 @@ CREATE TABLE IF NOT EXISTS product_call (
 
 -- Device-insurance sign-ups and their sync: KOS -> Mobins (the insurer),
 -- then Mobins -> KAIT (duplicate-insurance clearing). sync_state:
--- mobins_pending, kait_pending, synced, kait_skipped (the
--- kait_insurance_precheck_skip switch was on, so KOS no longer waits for
--- KAIT to confirm it).
+-- mobins_pending, kait_pending, synced (KAIT confirmed). precheck_skipped:
+-- signed while the kait_insurance_precheck_skip switch was on, so KOS did
+-- not wait for KAIT's pre-check; the sync runs all the same, and KAIT's
+-- confirmation is the sign-up's post-check.
 CREATE TABLE IF NOT EXISTS insurance_signup (
   id               BIGINT      NOT NULL,
   activation_id    BIGINT      NOT NULL,
   model            VARCHAR(32) NOT NULL,
   signed_at        DATETIME    NOT NULL,
   sync_state       VARCHAR(16) NOT NULL,
+  precheck_skipped TINYINT     NOT NULL DEFAULT 0,
   mobins_synced_at DATETIME    NULL,
   finished_at      DATETIME    NULL,
   PRIMARY KEY (id),
   KEY insurance_mobins_leg (sync_state, signed_at),
   KEY insurance_kait_leg (sync_state, mobins_synced_at),
+  KEY insurance_postcheck (precheck_skipped, sync_state, signed_at),
   KEY insurance_signed (signed_at, activation_id),
   KEY insurance_finished (finished_at)
 );

@@ -102,13 +102,17 @@ func device(in *inputs) (*dashboard, error) {
 	b, s := drillDown(in, "kos-device", "KOS 기기 파트 · Device part",
 		"단말보험과 Mobins(모빈스) → KAIT 연동, 대기 순번, USIM OTA, 기기변경, 기준정보 현행화와 레퍼런스 스위치. Device insurance and its Mobins → KAIT sync, the wait queue, OTA USIM updates, device changes, reference data and switches.")
 	b.row("단말보험 연동 · Insurance sync")
-	b.add(12, 8, b.show(timeseries, "구간별 단말보험 연동 최장 대기 · Insurance sync oldest wait per leg", "연동 구간(KOS → Mobins, Mobins → KAIT)별로 가장 오래 기다린 단말보험 가입 건의 대기 시간. 점선은 알람 임계치입니다. How long the oldest sign-up has waited on each sync leg. The dashed lines are the alert threshold; the KAIT pre-check SKIP switch clears the KAIT leg.", s.insuranceSyncLag))
+	b.add(12, 8, b.show(timeseries, "구간별 단말보험 연동 최장 대기 · Insurance sync oldest wait per leg", "연동 구간(KOS → Mobins, Mobins → KAIT)별로 가장 오래 기다린 단말보험 가입 건의 대기 시간. 점선은 알람 임계치입니다. How long the oldest sign-up has waited on each sync leg, whatever the KAIT pre-check SKIP switch says. The dashed lines are the alert threshold.", s.insuranceSyncLag))
 	b.add(12, 8, timeseries("구간별 단말보험 연동 대기 건 · Insurance sign-ups waiting per leg",
 		"연동 구간별로 대기 중인 단말보험 가입 건수. Device-insurance sign-ups waiting on each sync leg.", "short",
 		q{`sum by (leg) (kos_insurance_sync_pending)`, "{{leg}}"}).withDisplayNames(legs...))
+	b.add(8, 8, b.show(stateTimeline, "KAIT보험 사전체크 SKIP 해제 · Turn the KAIT SKIP off?", "KAIT보험 사전체크 SKIP 스위치의 상태: 꺼짐, 켜짐(연동 대기), 끄십시오(연동과 사후체크가 5분째 밀리지 않음). The KAIT pre-check SKIP switch over time: off; on, waiting for the sync; turn it off (sync and post-checks caught up for 5 minutes).", s.skipTurnOff))
+	b.add(8, 8, b.show(timeseries, "사후체크 대기 · Post-checks pending", "KAIT 사전체크 없이 가입되어 아직 KAIT 확인(사후체크)을 기다리는 건수: SKIP 스위치를 끄기 전에 줄어야 합니다. Sign-ups that skipped KAIT's pre-check and still await KAIT's confirmation (the post-check): they must drain before the SKIP switch goes off.", s.postcheckPending))
+	b.add(8, 8, b.show(timeseries, "사후체크 최장 대기 · Oldest unconfirmed skipped sign-up", "사전체크를 건너뛴 가입 건 중 가장 오래 KAIT 확인을 기다린 건의 대기 시간. 점선은 따라잡음 기준입니다. How long the oldest skipped sign-up has waited for KAIT's confirmation. The dashed lines are the caught-up limit.", s.postcheckOldest))
 	b.add(12, 8, timeseries("분당 단말보험 가입과 기기변경 · Insurance sign-ups and device changes per minute",
-		"분당 단말보험 가입 건수와 기기변경 완료 건수. Device-insurance sign-ups and device changes completed per minute, by model.", "cpm",
+		"분당 단말보험 가입 건수(그중 KAIT 사전체크 SKIP 건)와 기기변경 완료 건수. Device-insurance sign-ups (and those that skipped KAIT's pre-check) and device changes completed per minute, by model.", "cpm",
 		q{`sum by (model) (rate(kos_insurance_signups_total[$__rate_interval])) * 60`, "insurance · {{model}}"},
+		q{`sum by (model) (rate(kos_insurance_precheck_skipped_total[$__rate_interval])) * 60`, "pre-check skipped · {{model}}"},
 		q{`sum by (model) (rate(kos_activations_total{kind="device_change", result="completed"}[$__rate_interval])) * 60`, "device change · {{model}}"}))
 	b.add(12, 8, b.show(timeseries, "시간대별 단말보험 가입 · Insurance sign-ups per hour", "시간마다 모델별 단말보험 가입 건수(hh:00 값은 직전 1시간). Each bar at hh:00 is the hour before, by model (recording rule model:kos_insurance_signups:increase1h).", s.insuranceSignupsLastHour).hourly().bars())
 

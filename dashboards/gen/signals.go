@@ -68,6 +68,8 @@ type signals struct {
 	deviceChangesToday, deviceChangesLastHour                                    signal
 	insuranceSignupsToday, insuranceSignupsLastHour, insuranceSignupsLastHourAll signal
 	switches, automatorSwitch, referenceApplied, referenceAppliedPerModel        signal
+	// The KAIT pre-check SKIP loop (docs/runbooks.md#kosskipswitchsafetoturnoff).
+	skipTurnOff, precheckSkippedToday, postcheckPending, postcheckOldest signal
 
 	errorQueueDepth, errorQueueByReason, givenUp, givenUpByReason, reprocessSuccess signal
 }
@@ -151,6 +153,17 @@ func warRoomSignals() signals {
 		referenceApplied:            referenceApplied,
 		referenceAppliedPerModel:    applied("model, reference"),
 
+		// 0: the switch is off; 1: on, the sync not caught up for 5 minutes
+		// yet; 2: on and safe to turn off (KOSSkipSwitchSafeToTurnOff).
+		skipTurnOff: signal{q: q{`max(kos_switch_on{switch="kait_insurance_precheck_skip"}) * (1 + (max(job:kos_insurance_kait_caught_up:min_over_time5m) or vector(0)))`, "KAIT보험 사전체크 SKIP"},
+			unit: "none", alerts: []string{"KOSSkipSwitchSafeToTurnOff", "KOSSkipSwitchOn"}, look: skipTurnOffLook},
+		precheckSkippedToday: signal{q: q{`sum(increase(kos_insurance_precheck_skipped_total[$__range])) or vector(0)`, "skipped today"}, unit: "short",
+			alerts: []string{"KOSSkipSwitchSafeToTurnOff"}},
+		postcheckPending: signal{q: q{`sum(kos_insurance_postcheck_pending)`, "awaiting KAIT"}, unit: "short",
+			alerts: []string{"KOSSkipSwitchSafeToTurnOff"}},
+		postcheckOldest: signal{q: q{`max(kos_insurance_postcheck_oldest_pending_age_seconds)`, "oldest skipped"}, unit: "s",
+			band: above("insurance_postcheck_caught_up_age_seconds"), alerts: []string{"KOSSkipSwitchSafeToTurnOff"}},
+
 		errorQueueDepth: signal{q: q{`sum(kos_error_queue_depth) or vector(0)`, "queued"}, unit: "short",
 			band: above("error_queue_depth"), alerts: []string{"KOSErrorQueueGrowing"}},
 		errorQueueByReason: signal{q: q{`sum by (reason) (kos_error_queue_depth)`, "{{reason}}"}, unit: "short", band: above("error_queue_depth")},
@@ -170,6 +183,16 @@ func switchColours(p *panel) {
 	p.withMappings(onOff("green", "red")).withOverride("error_queue_auto_reprocess",
 		property{ID: "mappings", Value: []mapping{onOff("red", "green")}},
 		property{ID: "thresholds", Value: lowIsBad(1)})
+}
+
+// skipTurnOffLook names the three states of skipTurnOff: nothing to do,
+// keep the switch on and wait, turn it off now.
+func skipTurnOffLook(p *panel) {
+	p.withMappings(mapping{Type: "value", Options: map[string]mappingValue{
+		"0": {Text: "꺼짐 · OFF", Color: "green", Index: 0},
+		"1": {Text: "켜짐, 연동 대기 · ON, wait for KAIT", Color: "orange", Index: 1},
+		"2": {Text: "끄십시오 · TURN OFF", Color: "blue", Index: 2},
+	}})
 }
 
 func missingOrApplied(p *panel) {

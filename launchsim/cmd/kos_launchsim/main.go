@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		retention = app.Flag("retention", "How long finished rows stay in the live tables; 0 deletes them as they finish (no gauge reads them). The in-process server slows down with every row its tables hold.").Default("0s").Duration()
 		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
+		blip      = app.Flag("blip.length", "How long each agency error blip of the agency_blips incident lasts (real time); one starts every 8 lengths.").Default("30s").Duration()
 		history   = app.Flag("history-days", "Bulk-load this many days of history and the launch day up to --start into --mysql.dsn (the KOS tables are emptied first), then exit; with 0 only the launch day. Unset: play the day live.").PlaceHolder("N").IsSetByUser(&historySet).Int()
 		adminAddr = app.Flag("admin.listen", "Address of the HTTP admin API (GET /incidents, POST|DELETE /incidents/{name}, POST /switches/{name}?on=); empty disables it.").Default("127.0.0.1:9180").String()
 	)
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := app.Logger()
 	o := options{listen: *listen, dsn: *dsn, speed: *speed, plan: *plan, start: *start, seed: *seed, daily: *daily,
-		retention: *retention, incidents: *incidents, switches: *switches, adminAddr: *adminAddr, load: historySet, historyDays: *history}
+		retention: *retention, blip: *blip, incidents: *incidents, switches: *switches, adminAddr: *adminAddr, load: historySet, historyDays: *history}
 	if err := simulate(ctx, logger, o); err != nil {
 		fmt.Fprintln(stderr, "kos_launchsim:", err)
 		return 1
@@ -63,7 +64,7 @@ type options struct {
 	speed                  float64
 	seed                   uint64
 	daily                  int
-	retention              time.Duration
+	retention, blip        time.Duration
 	incidents, switches    []string
 	load                   bool // load in bulk, then exit, instead of playing live
 	historyDays            int
@@ -71,8 +72,8 @@ type options struct {
 
 // simulate serves or fills the database and runs the day until ctx ends.
 func simulate(ctx context.Context, logger *slog.Logger, o options) error {
-	if o.speed <= 0 || o.daily < 0 || o.retention < 0 || o.historyDays < 0 {
-		return errors.New("--speed must be positive, --activations.daily, --retention and --history-days not negative")
+	if o.speed <= 0 || o.blip <= 0 || o.daily < 0 || o.retention < 0 || o.historyDays < 0 {
+		return errors.New("--speed must be positive, --blip.length positive, --activations.daily, --retention and --history-days not negative")
 	}
 	plan := launchsim.DefaultPlan()
 	if o.plan != "" {
@@ -84,7 +85,7 @@ func simulate(ctx context.Context, logger *slog.Logger, o options) error {
 	if o.daily > 0 {
 		plan = plan.WithActivations(o.daily)
 	}
-	opt := launchsim.Options{Seed: o.seed, Speed: o.speed, Plan: &plan, Retention: o.retention, Logger: logger}
+	opt := launchsim.Options{Seed: o.seed, Speed: o.speed, Plan: &plan, Retention: o.retention, BlipLength: o.blip, Logger: logger}
 	if o.start != "" {
 		var err error
 		if opt.Start, err = launchsim.ParseStart(o.start, time.Now(), plan.Location()); err != nil {
