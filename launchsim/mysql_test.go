@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
+	"github.com/kos-ops/kos_exporter/internal/sqlrows"
 	"github.com/kos-ops/kos_exporter/launchsim"
 	"github.com/kos-ops/kos_exporter/schema"
 )
@@ -82,13 +83,9 @@ func TestCollectorsOnMySQL(t *testing.T) {
 // explain returns EXPLAIN's rows as column → value, NULL as "".
 func explain(t *testing.T, db *sql.DB, q string) []map[string]string {
 	t.Helper()
-	cols, rows := mysqltest.Rows(t, db, "EXPLAIN "+q)
-	out := make([]map[string]string, len(rows))
-	for i, vals := range rows {
-		out[i] = map[string]string{}
-		for j, c := range cols {
-			out[i][c] = vals[j].String
-		}
+	rows, err := sqlrows.Maps(context.Background(), db, "EXPLAIN "+q)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", q, err)
 	}
-	return out
+	return rows
 }

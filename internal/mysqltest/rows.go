@@ -1,11 +1,14 @@
 package mysqltest
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kos-ops/kos_exporter/internal/sqlrows"
 )
 
 // Rows runs q and returns its columns and every row as strings (NULL is an
@@ -13,26 +16,8 @@ import (
 // SELECT *, EXPLAIN.
 func Rows(t testing.TB, db *sql.DB, q string, args ...any) (cols []string, rows [][]sql.NullString) {
 	t.Helper()
-	rs, err := db.Query(q, args...)
+	cols, rows, err := sqlrows.Strings(context.Background(), db, q, args...)
 	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rs.Close()
-	if cols, err = rs.Columns(); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	for rs.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rs.Scan(ptrs...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-		rows = append(rows, vals)
-	}
-	if err := rs.Err(); err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
 	return cols, rows

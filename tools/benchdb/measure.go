@@ -15,6 +15,7 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/exporter/sqlrun"
+	"github.com/kos-ops/kos_exporter/internal/sqlrows"
 )
 
 // interval15s is the reporting unit: the shipped global interval.
@@ -83,7 +84,7 @@ func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, r
 		if cost.runStats, err = src.measure(ctx, conn, c.SQL, runs); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name, err)
 		}
-		rows, err := explainRows(ctx, conn, c.SQL)
+		rows, err := sqlrows.Maps(ctx, conn, "EXPLAIN "+c.SQL)
 		if err != nil {
 			return nil, fmt.Errorf("%s: EXPLAIN: %w", c.Name, err)
 		}
@@ -142,36 +143,6 @@ func tableSizes(ctx context.Context, conn *sql.Conn) (map[string]int64, error) {
 			return nil, fmt.Errorf("reading table sizes: %w", err)
 		}
 		out[name] = n
-	}
-	return out, rows.Err()
-}
-
-// explainRows returns EXPLAIN's rows as column → value, NULL as "".
-func explainRows(ctx context.Context, conn *sql.Conn, q string) ([]map[string]string, error) {
-	rows, err := conn.QueryContext(ctx, "EXPLAIN "+q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	var out []map[string]string
-	for rows.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		row := map[string]string{}
-		for i, c := range cols {
-			row[strings.ToLower(c)] = vals[i].String
-		}
-		out = append(out, row)
 	}
 	return out, rows.Err()
 }
