@@ -2,7 +2,6 @@ package web
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -13,12 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	toolkit "github.com/prometheus/exporter-toolkit/web"
 
+	"github.com/kos-ops/kos_exporter/internal/clitest"
 	"github.com/kos-ops/kos_exporter/internal/testcert"
 )
 
@@ -35,24 +34,6 @@ func TestNewServerTimeouts(t *testing.T) {
 	if s.IdleTimeout != time.Second || s.WriteTimeout != time.Minute {
 		t.Errorf("override: idle %v write %v", s.IdleTimeout, s.WriteTimeout)
 	}
-}
-
-// lockedBuffer collects log lines written by the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // serve runs NewServer through the exporter-toolkit, as the command does,
@@ -127,7 +108,7 @@ func TestTLSErrorsGoToSlog(t *testing.T) {
 	if err := os.WriteFile(webConfig, []byte("tls_server_config:\n  cert_file: tls.crt\n  key_file: tls.key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var logs lockedBuffer
+	var logs clitest.SyncBuffer
 	addr := serve(t, slog.New(slog.NewJSONHandler(&logs, nil)), Timeouts{}, webConfig)
 
 	// Plain HTTP on the TLS port, and a client that does not trust the

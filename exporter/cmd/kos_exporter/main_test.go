@@ -19,6 +19,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/internal/clitest"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/internal/testcert"
 )
@@ -113,7 +114,7 @@ type exporter struct {
 	client *http.Client
 	user   string
 	pass   string
-	stderr *syncBuffer
+	stderr *clitest.SyncBuffer
 	done   chan int
 	cancel context.CancelFunc
 }
@@ -138,7 +139,7 @@ func startExporterOut(t *testing.T, stdout io.Writer, args ...string) *exporter 
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &exporter{url: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
+	e := &exporter{url: "http://" + addr, client: &http.Client{Timeout: 10 * time.Second}, stderr: &clitest.SyncBuffer{}, done: make(chan int, 1), cancel: cancel}
 	go func() {
 		e.done <- run(ctx, append([]string{"--web.listen-address", addr}, args...), stdout, e.stderr)
 	}()

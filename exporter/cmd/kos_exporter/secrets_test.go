@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/kos-ops/kos_exporter/internal/clitest"
 )
 
 // The sentinel password, in variants holding the characters that split a
@@ -131,7 +133,7 @@ collectors:
   - {name: b, target: down, sql: SELECT 1 AS n, metrics: [{name: kos_b, type: gauge, help: H., value: n}]}
 `, goodDSNs["test database"]))
 				writeFile(t, filepath.Join(goodDir, "down.dsn"), goodDSNs["closed port"])
-				var stdout syncBuffer
+				var stdout clitest.SyncBuffer
 				e := startExporterOut(t, &stdout, append([]string{"--config.file", goodPath}, logFlags...)...)
 				e.waitFor(t, "/-/healthy", "Healthy")
 				rejected := func() int { return strings.Count(e.stderr.String(), "Reload rejected") }
