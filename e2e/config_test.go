@@ -207,12 +207,20 @@ func writeAlertmanagerConfig(src, dst, receiverBase string) error {
 }
 
 // writePrometheusConfig writes a config scraping the exporter every second
-// and sending to alertmanagers. A replica label (HA) is dropped from alerts
-// so the two replicas' alerts are the same alert to Alertmanager.
+// and sending to alertmanagers; with exporter "" it has no scrape job (the
+// target gone from service discovery). A replica label (HA) is dropped from
+// alerts so the two replicas' alerts are the same alert to Alertmanager.
 func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanagers []string) error {
 	ext := ""
 	if replica != "" {
 		ext = fmt.Sprintf("  external_labels: {replica: %q}\n", replica)
+	}
+	scrape := "scrape_configs: []\n"
+	if exporter != "" {
+		scrape = fmt.Sprintf(`scrape_configs:
+  - job_name: kos_exporter
+    static_configs: [{targets: [%q]}]
+`, exporter)
 	}
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
@@ -222,10 +230,7 @@ func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanager
 alerting:
   alert_relabel_configs: [{action: labeldrop, regex: replica}]
   alertmanagers: [{static_configs: [{targets: [%s]}]}]
-scrape_configs:
-  - job_name: kos_exporter
-    static_configs: [{targets: [%q]}]
-`, ext, filepath.Join(rulesDir, "*.yaml"), quoteAll(alertmanagers), exporter)
+%s`, ext, filepath.Join(rulesDir, "*.yaml"), quoteAll(alertmanagers), scrape)
 	return os.WriteFile(dst, []byte(cfg), 0o644)
 }
 

@@ -217,9 +217,10 @@ func (s *stack) awaitPending(ctx context.Context, alert string) error {
 	}
 }
 
-// checkProofs fails when a scenario that ran did not record, for an alert
-// the proofs table gives it, the alert firing and resolved.
-func (e *env) checkProofs(t *testing.T) {
+// checkProofs fails when a scenario the proofs table names is not among
+// TestE2E's scenarios (registered), or ran and did not record, for an
+// alert the table gives it, the alert firing and resolved.
+func (e *env) checkProofs(t *testing.T, registered []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	seen := map[string]bool{}
@@ -229,6 +230,10 @@ func (e *env) checkProofs(t *testing.T) {
 		seen[r.scenario+" "+r.alert] = true
 	}
 	for alert, scenario := range proofs {
+		if !slices.Contains(registered, scenario) {
+			t.Errorf("proofs: %s is proven by scenario %s, which TestE2E does not have", alert, scenario)
+			continue
+		}
 		if !ran[scenario] {
 			continue
 		}

@@ -58,6 +58,7 @@ type stackOpts struct {
 	prometheus    int      // replicas (default 1)
 	alertmanagers int      // clustered when more than one (default 1)
 	proxy         bool     // count the exporter's queries on the wire
+	ownCollectors bool     // the exporter reads its own copy of collectors.yaml (to break and reload)
 }
 
 // stack is one scenario's processes: simulator, exporter, Prometheus
@@ -70,10 +71,13 @@ type stack struct {
 	sim                *proc
 	simAddr, adminAddr string
 	proxy              *wireproxy.Proxy
+	dbAddr             string // where the exporter reaches the database
+	collectors         string // the exporter's collectors.yaml
 	exporter           *proc
 	exporterAddr       string
 	proms, ams         []*proc
 	promAddrs, amAddrs []string
+	promConfigs        []string // prometheus<i>.yml, rewritten and reloaded by exporter_health
 }
 
 func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackOpts) *stack {
@@ -100,18 +104,20 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	must(waitTCP(ctx, s.sim, s.simAddr))
 	must(waitReady(ctx, s.sim, "http://"+s.adminAddr+"/incidents"))
 
-	dbAddr := s.simAddr
+	s.dbAddr = s.simAddr
 	if o.proxy {
 		p, err := wireproxy.Start(s.simAddr)
 		must(err)
 		t.Cleanup(p.Close)
-		s.proxy, dbAddr = p, p.Addr
+		s.proxy, s.dbAddr = p, p.Addr
+	}
+	s.collectors = e.collectors
+	if o.ownCollectors {
+		s.collectors = filepath.Join(s.dir, "collectors.yaml")
+		must(copyFile(e.collectors, s.collectors))
 	}
 	s.exporterAddr = freeAddr(t)
-	s.exporter = startProc(t, s.dir, "kos_exporter", e.exporter,
-		[]string{"KOS_DSN=root@tcp(" + dbAddr + ")/kos"},
-		"--config.file", e.collectors, "--web.listen-address", s.exporterAddr)
-	must(waitReady(ctx, s.exporter, "http://"+s.exporterAddr+"/-/ready"))
+	must(s.startExporter(ctx, t))
 
 	amCfg := filepath.Join(s.dir, "alertmanager.yml")
 	must(writeAlertmanagerConfig(filepath.Join(e.root, "examples", "alertmanager.yml"), amCfg, e.rcv.URL+"/"+name+"/"))
@@ -149,7 +155,7 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 		cfg := filepath.Join(s.dir, fmt.Sprintf("prometheus%d.yml", i))
 		must(writePrometheusConfig(cfg, rulesDir, s.exporterAddr, replica, s.amAddrs))
 		addr := freeAddr(t)
-		s.promAddrs = append(s.promAddrs, addr)
+		s.promAddrs, s.promConfigs = append(s.promAddrs, addr), append(s.promConfigs, cfg)
 		s.proms = append(s.proms, startProc(t, s.dir, fmt.Sprintf("prometheus%d", i), e.prometheus, nil,
 			"--config.file", cfg, "--storage.tsdb.path", filepath.Join(s.dir, fmt.Sprintf("prom%d-data", i)),
 			"--web.listen-address", addr))
@@ -158,6 +164,25 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 		must(waitReady(ctx, s.proms[i], "http://"+addr+"/-/ready"))
 	}
 	return s
+}
+
+// startExporter starts kos_exporter on the stack's address and database
+// and waits until it is ready; exporter_health starts it again after
+// stopping it.
+func (s *stack) startExporter(ctx context.Context, t *testing.T) error {
+	t.Helper()
+	s.exporter = startProc(t, s.dir, "kos_exporter", s.e.exporter,
+		[]string{"KOS_DSN=root@tcp(" + s.dbAddr + ")/kos"},
+		"--config.file", s.collectors, "--web.listen-address", s.exporterAddr)
+	return waitReady(ctx, s.exporter, "http://"+s.exporterAddr+"/-/ready")
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
 }
 
 // post calls the simulator's admin API.
