@@ -207,20 +207,17 @@ func writeAlertmanagerConfig(src, dst, receiverBase string) error {
 }
 
 // writePrometheusConfig writes a config scraping the exporter every second
-// and sending to alertmanagers; with exporter "" it has no scrape job (the
-// target gone from service discovery). A replica label (HA) is dropped from
+// and sending to alertmanagers; with exporter "" its job has no target (the
+// exporter gone from service discovery). A replica label (HA) is dropped from
 // alerts so the two replicas' alerts are the same alert to Alertmanager.
 func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanagers []string) error {
 	ext := ""
 	if replica != "" {
 		ext = fmt.Sprintf("  external_labels: {replica: %q}\n", replica)
 	}
-	scrape := "scrape_configs: []\n"
+	targets := "[]"
 	if exporter != "" {
-		scrape = fmt.Sprintf(`scrape_configs:
-  - job_name: kos_exporter
-    static_configs: [{targets: [%q]}]
-`, exporter)
+		targets = fmt.Sprintf("[{targets: [%q]}]", exporter)
 	}
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
@@ -230,7 +227,10 @@ func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanager
 alerting:
   alert_relabel_configs: [{action: labeldrop, regex: replica}]
   alertmanagers: [{static_configs: [{targets: [%s]}]}]
-%s`, ext, filepath.Join(rulesDir, "*.yaml"), quoteAll(alertmanagers), scrape)
+scrape_configs:
+  - job_name: kos_exporter
+    static_configs: %s
+`, ext, filepath.Join(rulesDir, "*.yaml"), quoteAll(alertmanagers), targets)
 	return os.WriteFile(dst, []byte(cfg), 0o644)
 }
 

@@ -62,7 +62,7 @@ func exporterOutage(t *testing.T, e *env) {
 	if err := s.scrapeExporter(false); err != nil {
 		t.Fatal(err)
 	}
-	s.await(ctx, t, absent, t3, "from the scrape job's removal (Prometheus reloaded)")
+	s.await(ctx, t, absent, t3, "from the target's removal (Prometheus reloaded)")
 	s.onlyActiveInAlertmanager(t, "KOSExporterAbsent")
 	// No target, no up series: KOSExporterDown cannot speak for it.
 	if got, err := s.query(0, `ALERTS{alertname="KOSExporterDown"}`); err != nil || len(got) > 0 {
@@ -73,7 +73,7 @@ func exporterOutage(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	absent.status = "resolved"
-	s.await(ctx, t, absent, t4, "from the scrape job's return")
+	s.await(ctx, t, absent, t4, "from the target's return")
 
 	sleep(ctx, settle)
 	s.onlyAlerts(t, "KOSExporterDown", "KOSExporterAbsent", "KOSSkipSwitchOn")
@@ -176,8 +176,11 @@ func collectorFaults(t *testing.T, e *env) {
 	s.onlyAlerts(t, stale.alert, down.alert, reload.alert)
 }
 
-// scrapeExporter rewrites replica 0's config with or without the
-// exporter's scrape job and makes Prometheus reload it (SIGHUP).
+// scrapeExporter rewrites replica 0's config with or without the exporter
+// as the job's target and makes Prometheus reload it (SIGHUP). The job
+// stays: a target dropped from a job gets staleness markers, so absent()
+// sees it gone at once; a job removed from the config does not, and its
+// up series lingers for the query lookback (5m) before absent() sees it.
 func (s *stack) scrapeExporter(on bool) error {
 	target := ""
 	if on {
