@@ -69,6 +69,7 @@ type stack struct {
 	dir  string
 
 	sim                *proc
+	simArgs            []string
 	simAddr, adminAddr string
 	proxy              *wireproxy.Proxy
 	dbAddr             string // where the exporter reaches the database
@@ -99,10 +100,8 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 	for _, i := range o.incidents {
 		simArgs = append(simArgs, "--incident", i)
 	}
-	simArgs = append(simArgs, o.simArgs...)
-	s.sim = startProc(t, s.dir, "kos_launchsim", e.sim, nil, simArgs...)
-	must(waitTCP(ctx, s.sim, s.simAddr))
-	must(waitReady(ctx, s.sim, "http://"+s.adminAddr+"/incidents"))
+	s.simArgs = append(simArgs, o.simArgs...)
+	must(s.startSim(ctx, t))
 
 	s.dbAddr = s.simAddr
 	if o.proxy {
@@ -164,6 +163,18 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 		must(waitReady(ctx, s.proms[i], "http://"+addr+"/-/ready"))
 	}
 	return s
+}
+
+// startSim starts the simulator (which serves the database) on the
+// stack's addresses and waits until it answers; database_gone starts it
+// again after stopping it.
+func (s *stack) startSim(ctx context.Context, t *testing.T) error {
+	t.Helper()
+	s.sim = startProc(t, s.dir, "kos_launchsim", s.e.sim, nil, s.simArgs...)
+	if err := waitTCP(ctx, s.sim, s.simAddr); err != nil {
+		return err
+	}
+	return waitReady(ctx, s.sim, "http://"+s.adminAddr+"/incidents")
 }
 
 // startExporter starts kos_exporter on the stack's address and database
