@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +77,14 @@ func exporterOutage(t *testing.T, e *env) {
 
 	sleep(ctx, settle)
 	s.onlyAlerts(t, "KOSExporterDown", "KOSExporterAbsent", "KOSSkipSwitchOn")
+	got, _ := e.rcv.since(s.name)
+	for _, n := range got {
+		for _, a := range n.Alerts {
+			if a.Labels["alertname"] == skipOn.alert && a.Status == "firing" && n.At.After(t1) {
+				t.Errorf("%s firing again at %s after the exporter's stop", skipOn.alert, n.At.Format("15:04:05"))
+			}
+		}
+	}
 }
 
 // collectorFaults: an operator's bad edit of collectors.yaml is rejected
@@ -195,7 +202,7 @@ func (s *stack) scrapeExporter(on bool) error {
 	if on {
 		target = s.exporterAddr
 	}
-	if err := writePrometheusConfig(s.promConfigs[0], filepath.Join(s.dir, "rules"), target, "", s.amAddrs); err != nil {
+	if err := writePrometheusConfig(s.promConfigs[0], s.rulesDir, target, "", s.amAddrs); err != nil {
 		return err
 	}
 	return s.proms[0].cmd.Process.Signal(syscall.SIGHUP)

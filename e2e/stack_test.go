@@ -78,7 +78,8 @@ type stack struct {
 	exporterAddr       string
 	proms, ams         []*proc
 	promAddrs, amAddrs []string
-	promConfigs        []string // prometheus<i>.yml, rewritten and reloaded by exporter_health
+	rulesDir           string   // the shortened rules every replica loads
+	promConfigs        []string // prometheus<i>.yml, rewritten and reloaded by exporter_outage
 }
 
 func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackOpts) *stack {
@@ -143,16 +144,16 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 		must(waitReady(ctx, s.ams[i], "http://"+addr+"/-/ready"))
 	}
 
-	rulesDir := filepath.Join(s.dir, "rules")
-	must(os.MkdirAll(rulesDir, 0o755))
-	must(writeRules(filepath.Join(e.root, "rules"), rulesDir))
+	s.rulesDir = filepath.Join(s.dir, "rules")
+	must(os.MkdirAll(s.rulesDir, 0o755))
+	must(writeRules(filepath.Join(e.root, "rules"), s.rulesDir))
 	for i := range o.prometheus {
 		replica := ""
 		if o.prometheus > 1 {
 			replica = strconv.Itoa(i)
 		}
 		cfg := filepath.Join(s.dir, fmt.Sprintf("prometheus%d.yml", i))
-		must(writePrometheusConfig(cfg, rulesDir, s.exporterAddr, replica, s.amAddrs))
+		must(writePrometheusConfig(cfg, s.rulesDir, s.exporterAddr, replica, s.amAddrs))
 		addr := freeAddr(t)
 		s.promAddrs, s.promConfigs = append(s.promAddrs, addr), append(s.promConfigs, cfg)
 		s.proms = append(s.proms, startProc(t, s.dir, fmt.Sprintf("prometheus%d", i), e.prometheus, nil,
