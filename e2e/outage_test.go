@@ -118,6 +118,10 @@ func databaseGone(t *testing.T, e *env) {
 			}
 		}
 	}
+	heardList := "none"
+	if len(heard) > 0 {
+		heardList = strings.Join(slices.Sorted(maps.Keys(heard)), ", ")
+	}
 	e.record(result{scenario: s.name, alert: "every KOSExporter* alert resolved in Prometheus", receivers: "(none)", took: allClear,
-		note: fmt.Sprintf("from the database's start; collector alerts heard after it: %s", strings.Join(slices.Sorted(maps.Keys(heard)), ", "))})
+		note: "from the database's start; collector alerts heard after it: " + heardList})
 }
