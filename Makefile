@@ -157,9 +157,11 @@ bench-db:
 
 # End to end (docs/e2e.md): simulator, exporter, real Prometheus and
 # Alertmanager on loopback; the two servers are built once into .build/bin.
+# -parallel above the number of scenarios (18): a queued scenario would start
+# only when another ends, and the run would last as long as both.
 e2e: build
 	./e2e/getbins.sh .build/bin
-	$(GO) test -tags e2e -count=1 -v -timeout 12m -parallel 16 ./e2e
+	$(GO) test -tags e2e -count=1 -v -timeout 12m -parallel 32 ./e2e
 
 # The fuzz targets briefly (CI), bounded by executions, not time: a
 # duration -fuzztime races Go's fuzz coordinator and fails with a bare
