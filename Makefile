@@ -24,6 +24,8 @@ SPEED     ?= 60
 START     ?=
 PLAN      ?=
 INCIDENTS ?=
+COLLECTORS ?=
+RETENTION ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
@@ -76,7 +78,7 @@ dist-test:
 	cd tools/dist && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 -v ./...
 
 run: build
-	SPEED='$(SPEED)' START='$(START)' PLAN='$(PLAN)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
+	SPEED='$(SPEED)' START='$(START)' PLAN='$(PLAN)' INCIDENTS='$(INCIDENTS)' COLLECTORS='$(COLLECTORS)' RETENTION='$(RETENTION)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
 
 vet:
 	$(GO) vet ./...
