@@ -130,7 +130,7 @@ image-test:
 # Helm chart (deploy/helm/kos-exporter): linted and rendered by Helm's own
 # code, every object decoded strictly into its Kubernetes and
 # prometheus-operator type (tools/helmcheck, its own go.mod). The chart's
-# files/ are copies of bundle.yaml, collectors.yaml, rules/*.yaml and
+# files/ are copies of bundle.yaml, collectors*.yaml, rules/*.yaml and
 # dashboards/*.json: `make helm-sync` (and `make bundle`) rewrites them,
 # helm-test fails when they differ.
 helm-test:
