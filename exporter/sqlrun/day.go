@@ -2,6 +2,7 @@ package sqlrun
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -85,25 +86,21 @@ func (t *Target) RunDay(ctx context.Context, c *config.Collector, d *Day) (*resu
 		return res, err
 	}
 	res, err := t.run(ctx, c.Timeout, func(ctx context.Context, r *runConn) (*result.Result, *RunError) {
-		now, rerr := r.clock(ctx, d.clock)
-		if rerr != nil {
-			return nil, rerr
+		now, err := readClock(ctx, r.conn, d.clock)
+		if err != nil {
+			return nil, classify(ctx, "reading the database clock", err, true)
 		}
-		y, m, day := now.Date()
-		midnight := time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
 		if d.due(now, c.SinceMidnight.Settle) {
 			d.Reset()
-			mark := now.Add(-c.SinceMidnight.Margin)
-			if mark.Before(midnight) {
-				mark = midnight
-			}
-			base, rerr := timed(ctx, r, PartBase, c.Bind(midnight.Format(literalLayout), mark.Format(literalLayout)))
+			from, mark := BaseRange(now, c.SinceMidnight.Margin)
+			base, rerr := timed(ctx, r, PartBase, BindRange(c, from, mark))
 			if rerr != nil {
 				return nil, rerr
 			}
 			d.base, d.baseAt, d.mark = base, now, mark
 		}
-		recent, rerr := timed(ctx, r, PartRecent, c.Bind(d.mark.Format(literalLayout), midnight.AddDate(0, 0, 1).Format(literalLayout)))
+		from, to := RecentRange(now, d.mark)
+		recent, rerr := timed(ctx, r, PartRecent, BindRange(c, from, to))
 		if rerr != nil {
 			return nil, rerr
 		}
@@ -117,13 +114,43 @@ func (t *Target) RunDay(ctx context.Context, c *config.Collector, d *Day) (*resu
 	return res, parts, err
 }
 
-// clock reads the database's NOW(6) as its wall clock, held as UTC. The
-// driver returns text, or a time in the DSN's loc with parseTime=true;
-// either way the wall clock is what the server printed.
-func (r *runConn) clock(ctx context.Context, q string) (time.Time, *RunError) {
+// BaseRange is the base's range at the database's time now: from midnight
+// to the mark, now − margin but not before midnight.
+func BaseRange(now time.Time, margin time.Duration) (from, mark time.Time) {
+	y, m, d := now.Date()
+	from, mark = time.Date(y, m, d, 0, 0, 0, 0, now.Location()), now.Add(-margin)
+	if mark.Before(from) {
+		mark = from
+	}
+	return from, mark
+}
+
+// RecentRange is the recent part's range at the database's time now: from
+// the mark to the next midnight.
+func RecentRange(now, mark time.Time) (from, to time.Time) {
+	y, m, d := now.Date()
+	return mark, time.Date(y, m, d+1, 0, 0, 0, 0, now.Location())
+}
+
+// BindRange is c's query for the range [from, to), given as literals.
+func BindRange(c *config.Collector, from, to time.Time) string {
+	return c.Bind(from.Format(literalLayout), to.Format(literalLayout))
+}
+
+// DatabaseNow reads the database's NOW(6) on conn as its wall clock, held
+// as UTC, as a since_midnight run does.
+func DatabaseNow(ctx context.Context, conn *sql.Conn) (time.Time, error) {
+	return readClock(ctx, conn, clockSQL)
+}
+
+// readClock runs q, which reads a time, and returns it as the database's
+// wall clock held as UTC. The driver returns text, or a time in the DSN's
+// loc with parseTime=true; either way the wall clock is what the server
+// printed.
+func readClock(ctx context.Context, conn *sql.Conn, q string) (time.Time, error) {
 	var v any
-	if err := r.conn.QueryRowContext(ctx, q).Scan(&v); err != nil {
-		return time.Time{}, classify(ctx, "reading the database clock", err, true)
+	if err := conn.QueryRowContext(ctx, q).Scan(&v); err != nil {
+		return time.Time{}, err
 	}
 	var now time.Time
 	switch v := v.(type) {
@@ -132,10 +159,10 @@ func (r *runConn) clock(ctx context.Context, q string) (time.Time, *RunError) {
 	case []byte:
 		var err error
 		if now, err = time.Parse("2006-01-02 15:04:05.999999", string(v)); err != nil {
-			return time.Time{}, &RunError{Reason: result.ReasonScan, Reached: true, Err: fmt.Errorf("reading the database clock: %w", err)}
+			return time.Time{}, err
 		}
 	default:
-		return time.Time{}, &RunError{Reason: result.ReasonScan, Reached: true, Err: fmt.Errorf("reading the database clock: unexpected %T", v)}
+		return time.Time{}, fmt.Errorf("unexpected %T", v)
 	}
 	return now.Truncate(time.Microsecond), nil
 }
