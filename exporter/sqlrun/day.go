@@ -28,9 +28,9 @@ type PartRun struct {
 	Took time.Duration
 }
 
-// clockSQL reads the database's clock in its session time zone: every
+// ClockSQL reads the database's clock in its session time zone: every
 // time a since_midnight query is given comes from it.
-const clockSQL = "SELECT NOW(6)"
+const ClockSQL = "SELECT NOW(6)"
 
 // literalLayout formats a time read from the database back as a SQL
 // literal; built with time.Format from a parsed time, it can hold nothing
@@ -49,7 +49,7 @@ type Day struct {
 }
 
 // NewDay returns a Day without a base: the first run counts one.
-func NewDay() *Day { return &Day{clock: clockSQL} }
+func NewDay() *Day { return &Day{clock: ClockSQL} }
 
 // Reset drops the base, so the next run counts it again.
 func (d *Day) Reset() { d.base = nil }
@@ -140,7 +140,7 @@ func BindRange(c *config.Collector, from, to time.Time) string {
 // DatabaseNow reads the database's NOW(6) on conn as its wall clock, held
 // as UTC, as a since_midnight run does.
 func DatabaseNow(ctx context.Context, conn *sql.Conn) (time.Time, error) {
-	return readClock(ctx, conn, clockSQL)
+	return readClock(ctx, conn, ClockSQL)
 }
 
 // readClock runs q, which reads a time, and returns it as the database's
