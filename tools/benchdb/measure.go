@@ -54,8 +54,9 @@ func (c collectorCost) rowsOK() bool {
 	return c.examinedPerRun() <= 10*c.sentPerRun()+c.counted
 }
 
-// measureFile measures every collector of the collectors file on db.
-func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, runs int) ([]collectorCost, error) {
+// measureFile measures every collector of the collectors file on db,
+// loaded at loadedAt.
+func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, runs int, loadedAt time.Time) ([]collectorCost, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -77,6 +78,11 @@ func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, r
 	if err != nil {
 		return nil, fmt.Errorf("reading the database clock: %w", err)
 	}
+	// The scenario's moment: what the database's clock read when the
+	// load's rows stopped. A reused load is hours old, and the last
+	// minutes before now hold no rows; the two parts of a since_midnight
+	// collector are measured as they run at the scenario's time of day.
+	now = now.Add(-time.Since(loadedAt))
 	var out []collectorCost
 	for _, c := range cfg.Collectors {
 		for _, q := range queriesOf(c, now) {
@@ -117,16 +123,17 @@ type query struct {
 
 // queriesOf is what c runs: its query every interval, or, for a
 // since_midnight collector, the base every settle period and the recent
-// part (after the clock) every interval. The recent part is measured at
-// its widest, just before the next settle (from now − margin − settle),
-// so its cost is an upper bound; now is the database's.
+// part (after the clock) every interval. The recent part widens from
+// margin to margin + settle between two bases; it is measured at its mean
+// width (from now − margin − settle/2), so that both parts are costed as
+// averages over time; now is the database's.
 func queriesOf(c *config.Collector, now time.Time) []query {
 	sm := c.SinceMidnight
 	if sm == nil {
 		return []query{{name: c.Name, interval: c.Interval, sql: c.SQL}}
 	}
 	from, mark := sqlrun.BaseRange(now, sm.Margin)
-	_, oldest := sqlrun.BaseRange(now, sm.Margin+sm.Settle)
+	_, oldest := sqlrun.BaseRange(now, sm.Margin+sm.Settle/2)
 	_, to := sqlrun.RecentRange(now, oldest)
 	return []query{
 		{name: c.Name + " (base)", interval: sm.Settle, sql: sqlrun.BindRange(c, from, mark)},
