@@ -82,7 +82,7 @@ func New(now func() time.Time) *Store {
 		}, []string{"collector", "target"}),
 		parts: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "kos_exporter_collector_part_duration_seconds",
-			Help:    "Wall time of the queries of since_midnight collectors by part: base (midnight to the mark, every settle period) and recent (from the mark, every run).",
+			Help:    "Wall time of the queries of since_midnight collectors by part: base (midnight to the mark, every settle period), advance (the rows the mark passed since the last run) and recent (from the mark on, every run).",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"collector", "target", "part"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{

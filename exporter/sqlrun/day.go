@@ -3,8 +3,8 @@ package sqlrun
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
@@ -15,11 +15,13 @@ import (
 type Part string
 
 // The parts of a since_midnight run: the base counts the database's day
-// from midnight to the mark, the recent part from the mark to the next
-// midnight.
+// from midnight to the mark (every settle period), the advance the rows
+// the mark passed since the last run (added to the base), the recent part
+// from the mark to the next midnight.
 const (
-	PartBase   Part = "base"
-	PartRecent Part = "recent"
+	PartBase    Part = "base"
+	PartAdvance Part = "advance"
+	PartRecent  Part = "recent"
 )
 
 // PartRun is one query of a run and how long it took.
@@ -38,13 +40,14 @@ const ClockSQL = "SELECT NOW(6)"
 const literalLayout = "'2006-01-02 15:04:05.000000'"
 
 // Day is what a since_midnight collector keeps between runs: the base
-// (the day counted up to the mark) and when it was counted, all on the
-// database's clock. Times are its wall clock, held as UTC. One per
-// collector loop: a new loop (start, reload) starts with none.
+// (the day counted up to the mark), when it was counted from midnight,
+// and the mark, all on the database's clock. Times are its wall clock,
+// held as UTC. One per collector loop: a new loop (start, reload) starts
+// with none.
 type Day struct {
 	clock  string // the statement that reads the clock; tests fix it
 	base   *result.Result
-	baseAt time.Time // the database's NOW(6) when base was counted
+	baseAt time.Time // the database's NOW(6) when base was counted from midnight
 	mark   time.Time // end of the base, start of the recent part
 }
 
@@ -67,21 +70,24 @@ func sameDate(a, b time.Time) bool {
 	return ay == by && am == bm && ad == bd
 }
 
-// RunDay runs a since_midnight collector once on one connection: it reads
-// the database's clock, counts the base when due ([midnight, mark), mark =
-// NOW(6) − margin but not before midnight), then the recent part ([mark,
-// next midnight)), and returns base + recent. A row timestamped before the
-// mark but committed after the base was counted is left out until the next
-// base: the counters stay monotonic and catch up within a settle period.
-// The queries run are in parts, also on error. Errors are *RunError.
+// RunDay runs a since_midnight collector once on one connection. It reads
+// the database's clock; when the base is due it counts [midnight, mark),
+// mark = NOW(6) − margin but not before midnight; otherwise it counts the
+// advance [old mark, new mark) and adds it to the base. Then it counts the
+// recent part [mark, next midnight) and returns base + recent. Each run
+// so reads the rows of one interval and one margin, and the whole day
+// once a settle period. A row timestamped before the mark but committed
+// after the mark passed it is left out until the next base: the counters
+// stay monotonic and catch up within a settle period. The queries run are
+// in parts, also on error. Errors are *RunError.
 func (t *Target) RunDay(ctx context.Context, c *config.Collector, d *Day) (*result.Result, []PartRun, error) {
 	if c.SinceMidnight == nil {
-		return nil, nil, errors.New("collector has no since_midnight")
+		return nil, nil, &RunError{Reason: result.ReasonSQL, Err: fmt.Errorf("collector %q has no since_midnight", c.Name)}
 	}
 	var parts []PartRun
-	timed := func(ctx context.Context, r *runConn, p Part, sql string) (*result.Result, *RunError) {
+	timed := func(ctx context.Context, r *runConn, p Part, from, to time.Time) (*result.Result, *RunError) {
 		began := time.Now()
-		res, err := r.query(ctx, c, sql)
+		res, err := r.query(ctx, c, BindRange(c, from, to))
 		parts = append(parts, PartRun{Part: p, Took: time.Since(began)})
 		return res, err
 	}
@@ -90,21 +96,43 @@ func (t *Target) RunDay(ctx context.Context, c *config.Collector, d *Day) (*resu
 		if err != nil {
 			return nil, classify(ctx, "reading the database clock", err, true)
 		}
-		if d.due(now, c.SinceMidnight.Settle) {
+		var skipped []map[result.Skip]int // of the parts run, reported once
+		from, mark := BaseRange(now, c.SinceMidnight.Margin)
+		switch {
+		case d.due(now, c.SinceMidnight.Settle):
 			d.Reset()
-			from, mark := BaseRange(now, c.SinceMidnight.Margin)
-			base, rerr := timed(ctx, r, PartBase, BindRange(c, from, mark))
+			base, rerr := timed(ctx, r, PartBase, from, mark)
 			if rerr != nil {
 				return nil, rerr
 			}
 			d.base, d.baseAt, d.mark = base, now, mark
+			skipped = append(skipped, base.Skipped)
+		case mark.After(d.mark):
+			advance, rerr := timed(ctx, r, PartAdvance, d.mark, mark)
+			if rerr != nil {
+				return nil, rerr
+			}
+			d.base, d.mark = result.Sum(d.base, advance), mark
+			skipped = append(skipped, advance.Skipped)
 		}
-		from, to := RecentRange(now, d.mark)
-		recent, rerr := timed(ctx, r, PartRecent, BindRange(c, from, to))
+		_, to := RecentRange(now, d.mark)
+		recent, rerr := timed(ctx, r, PartRecent, d.mark, to)
 		if rerr != nil {
 			return nil, rerr
 		}
 		sum := result.Sum(d.base, recent)
+		for _, sk := range skipped {
+			if len(sk) == 0 {
+				continue
+			}
+			sum.Skipped = maps.Clone(sum.Skipped)
+			if sum.Skipped == nil {
+				sum.Skipped = map[result.Skip]int{}
+			}
+			for k, n := range sk {
+				sum.Skipped[k] += n
+			}
+		}
 		if sum.Series > c.MaxSeries {
 			return nil, &RunError{Reason: result.ReasonCardinality, Reached: true,
 				Err: fmt.Errorf("collector %q: base and recent part together: more than %d series: %w", c.Name, c.MaxSeries, ErrTooManySeries)}

@@ -88,7 +88,7 @@ type dayStep struct {
 }
 
 func TestRunDay(t *testing.T) {
-	base, recent := []Part{PartBase, PartRecent}, []Part{PartRecent}
+	base, advance := []Part{PartBase, PartRecent}, []Part{PartAdvance, PartRecent}
 	tests := []struct {
 		name  string
 		steps []dayStep
@@ -96,25 +96,33 @@ func TestRunDay(t *testing.T) {
 		{"totals follow inserts between runs", []dayStep{
 			{insert: []string{"('sgi', 50, '2026-11-29 23:59:59')", "('sgi', 50, '2026-11-30 00:00:00')", "('kait', 300, '2026-11-30 08:00:00')"},
 				now: "2026-11-30 12:00:00", parts: base},
-			{insert: []string{"('sgi', 20, '2026-11-30 11:59:30')", "('nice', 150, '2026-11-30 12:00:10')"}, now: "2026-11-30 12:00:15", parts: recent},
-			{insert: []string{"('kait', 90, '2026-11-30 12:00:14')", "('sgi', 400, '2026-11-30 12:04:59.999999')"}, now: "2026-11-30 12:04:59.999999", parts: recent},
+			{insert: []string{"('sgi', 20, '2026-11-30 11:59:30')", "('nice', 150, '2026-11-30 12:00:10')"}, now: "2026-11-30 12:00:15", parts: advance},
+			{insert: []string{"('kait', 90, '2026-11-30 12:00:14')", "('sgi', 400, '2026-11-30 12:04:59.999999')"}, now: "2026-11-30 12:04:59.999999", parts: advance},
 			// Settle: the base moves to 12:04, the calls since 11:59 leave
 			// the recent part for it, counted once.
 			{insert: []string{"('mobins', 10, '2026-11-30 12:05:00')"}, now: "2026-11-30 12:05:00", parts: base},
-			{insert: []string{"('mobins', 10, '2026-12-01 00:00:00')", "('sgi', 10, '2026-12-01 03:00:00')"}, now: "2026-11-30 12:05:15", parts: recent},
+			{insert: []string{"('mobins', 10, '2026-12-01 00:00:00')", "('sgi', 10, '2026-12-01 03:00:00')"}, now: "2026-11-30 12:05:15", parts: advance},
 		}},
 		{"late commit counted after the next settle", []dayStep{
 			{insert: []string{"('sgi', 50, '2026-11-30 09:00:00')"}, now: "2026-11-30 12:00:00", parts: base},
 			// Timestamped before the mark (11:59), committed after the base.
-			{insert: []string{"('sgi', 60, '2026-11-30 11:58:00')", "('kait', 500, '2026-11-30 11:59:30')"}, now: "2026-11-30 12:01:00", parts: recent, late: 1},
-			{now: "2026-11-30 12:04:00", parts: recent, late: 1},
+			{insert: []string{"('sgi', 60, '2026-11-30 11:58:00')", "('kait', 500, '2026-11-30 11:59:30')"}, now: "2026-11-30 12:01:00", parts: advance, late: 1},
+			{now: "2026-11-30 12:04:00", parts: advance, late: 1},
 			{now: "2026-11-30 12:05:00", parts: base},
 		}},
 		{"date change restarts at midnight", []dayStep{
 			{insert: []string{"('sgi', 50, '2026-11-30 23:00:00')", "('kait', 300, '2026-11-30 23:59:59.5')"}, now: "2026-11-30 23:59:30", parts: base},
 			// The mark (23:59:30 - 1m) would be yesterday: it is midnight.
 			{insert: []string{"('sgi', 70, '2026-12-01 00:00:05')"}, now: "2026-12-01 00:00:30", parts: base},
-			{insert: []string{"('nice', 70, '2026-12-01 00:00:40')", "('sgi', 200, '2026-11-30 23:59:59.9')"}, now: "2026-12-01 00:00:45", parts: recent},
+			// The mark stays at midnight for the first minute: no advance.
+			{insert: []string{"('nice', 70, '2026-12-01 00:00:40')", "('sgi', 200, '2026-11-30 23:59:59.9')"}, now: "2026-12-01 00:00:45", parts: []Part{PartRecent}},
+			{insert: []string{"('nice', 70, '2026-12-01 00:00:50')"}, now: "2026-12-01 00:01:45", parts: advance},
+		}},
+		{"the mark stays when the clock has not moved", []dayStep{
+			{insert: []string{"('sgi', 50, '2026-11-30 09:00:00')"}, now: "2026-11-30 12:00:00", parts: base},
+			{insert: []string{"('sgi', 60, '2026-11-30 11:59:10')"}, now: "2026-11-30 12:00:00", parts: []Part{PartRecent}},
+			// The advance passes the row it counted as recent, once.
+			{insert: []string{"('kait', 60, '2026-11-30 11:59:20')"}, now: "2026-11-30 12:00:30", parts: advance},
 		}},
 		{"clock going back recounts", []dayStep{
 			{insert: []string{"('sgi', 50, '2026-11-30 09:00:00')"}, now: "2026-11-30 12:00:00", parts: base},
@@ -166,8 +174,8 @@ func TestRunDayReset(t *testing.T) {
 	}
 	db.Exec(t, "INSERT INTO calls (agency, ms, called_at) VALUES ('sgi', 60, '2026-11-30 11:00:00')")
 	d.clock = "SELECT '2026-11-30 12:00:15'"
-	if got, parts := dayValues(t, tgt, c, d); len(parts) != 1 || strings.Contains(got, "calls=2") {
-		t.Fatalf("before the reset: ran %v, got %s; want the recent part only, without the late call", parts, got)
+	if got, parts := dayValues(t, tgt, c, d); slices.Contains(parts, PartBase) || strings.Contains(got, "calls=2") {
+		t.Fatalf("before the reset: ran %v, got %s; want no base, and the late call not counted", parts, got)
 	}
 	d.Reset()
 	got, parts := dayValues(t, tgt, c, d)

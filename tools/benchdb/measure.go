@@ -122,22 +122,22 @@ type query struct {
 }
 
 // queriesOf is what c runs: its query every interval, or, for a
-// since_midnight collector, the base every settle period and the recent
-// part (after the clock) every interval. The recent part widens from
-// margin to margin + settle between two bases; it is measured at its mean
-// width (from now − margin − settle/2), so that both parts are costed as
-// averages over time; now is the database's.
+// since_midnight collector, the base (the day up to the mark) every settle
+// period, and every interval the advance (the rows of one interval, up to
+// the mark) and the recent part (from the mark on, one margin of rows,
+// after the clock). now is the database's.
 func queriesOf(c *config.Collector, now time.Time) []query {
 	sm := c.SinceMidnight
 	if sm == nil {
 		return []query{{name: c.Name, interval: c.Interval, sql: c.SQL}}
 	}
 	from, mark := sqlrun.BaseRange(now, sm.Margin)
-	_, oldest := sqlrun.BaseRange(now, sm.Margin+sm.Settle/2)
-	_, to := sqlrun.RecentRange(now, oldest)
+	_, last := sqlrun.BaseRange(now, sm.Margin+c.Interval)
+	_, to := sqlrun.RecentRange(now, mark)
 	return []query{
 		{name: c.Name + " (base)", interval: sm.Settle, sql: sqlrun.BindRange(c, from, mark)},
-		{name: c.Name + " (recent)", interval: c.Interval, sql: sqlrun.BindRange(c, oldest, to), clock: true},
+		{name: c.Name + " (advance)", interval: c.Interval, sql: sqlrun.BindRange(c, last, mark)},
+		{name: c.Name + " (recent)", interval: c.Interval, sql: sqlrun.BindRange(c, mark, to), clock: true},
 	}
 }
 

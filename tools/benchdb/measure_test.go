@@ -96,7 +96,7 @@ func TestPer15s(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // A since_midnight collector is costed as what the exporter runs: the base
-// every settle period, the recent part at its mean width every interval.
+// every settle period, the advance and the recent part every interval.
 func TestQueriesOf(t *testing.T) {
 	cfg, err := config.Parse([]byte(`targets: {kos: {dsn: x}}
 collectors:
@@ -118,13 +118,15 @@ collectors:
 		{"2026-11-30 20:00:00.5", []query{
 			{name: "plain", interval: 15 * time.Second, sql: "SELECT 1 AS n"},
 			{name: "calls (base)", interval: 5 * time.Minute, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 00:00:00.000000' AND t < '2026-11-30 19:59:00.500000'"},
-			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 19:56:30.500000' AND t < '2026-12-01 00:00:00.000000'"},
+			{name: "calls (advance)", interval: 15 * time.Second, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 19:58:45.500000' AND t < '2026-11-30 19:59:00.500000'"},
+			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 19:59:00.500000' AND t < '2026-12-01 00:00:00.000000'"},
 		}},
-		// Just after midnight both ranges start at midnight.
+		// Just after midnight the base is one minute.
 		{"2026-12-01 00:02:00", []query{
 			{name: "plain", interval: 15 * time.Second, sql: "SELECT 1 AS n"},
 			{name: "calls (base)", interval: 5 * time.Minute, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:00:00.000000' AND t < '2026-12-01 00:01:00.000000'"},
-			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:00:00.000000' AND t < '2026-12-02 00:00:00.000000'"},
+			{name: "calls (advance)", interval: 15 * time.Second, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:00:45.000000' AND t < '2026-12-01 00:01:00.000000'"},
+			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:01:00.000000' AND t < '2026-12-02 00:00:00.000000'"},
 		}},
 	} {
 		now, err := time.Parse("2006-01-02 15:04:05.999999", tt.now)
