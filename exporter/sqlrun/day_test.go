@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kos-ops/kos_exporter/exporter/config"
+	"github.com/kos-ops/kos_exporter/exporter/result"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 )
 
@@ -229,5 +230,39 @@ func TestRunDayDatabaseClock(t *testing.T) {
 				t.Errorf("mark %s, want the database's NOW(6) − 1m, between %s and %s", d.mark, lo, hi)
 			}
 		})
+	}
+}
+
+// Values skipped by the base or the advance are reported by the run that
+// counted them, with the recent part's.
+func TestRunDaySkipped(t *testing.T) {
+	db := mysqltest.New(t)
+	db.Exec(t, "CREATE TABLE calls (id INT AUTO_INCREMENT PRIMARY KEY, agency VARCHAR(20) NOT NULL, ms INT NOT NULL, called_at DATETIME(6) NOT NULL, KEY (called_at))",
+		"INSERT INTO calls (agency, ms, called_at) VALUES ('sgi', 50, '2026-11-30 09:00:00'), ('kait', 50, '2026-11-30 11:59:30'), ('nice', 50, '2026-11-30 12:00:20')")
+	tgt := openTarget(t, db.DSN)
+	// A NULL value for every agency: one skip per agency in each part.
+	c := parseCollector(t, `
+name: calls
+since_midnight: {settle: 5m, margin: 1m}
+sql: SELECT agency, NULL AS n FROM calls WHERE called_at >= ? AND called_at < ? GROUP BY agency
+metrics:
+  - {name: kos_calls_total, type: counter, help: Calls., labels: [agency], value: n}`)
+	d := NewDay()
+	for _, st := range []struct {
+		now  string
+		want int // skipped values: base or advance, plus recent
+	}{
+		{"2026-11-30 12:00:00", 1 + 2}, // base [00:00, 11:59): sgi; recent: kait, nice
+		{"2026-11-30 12:01:00", 1 + 1}, // advance [11:59, 12:00): kait; recent: nice
+		{"2026-11-30 12:01:30", 1 + 0}, // advance [12:00, 12:00:30): nice; recent: none
+	} {
+		d.clock = fmt.Sprintf("SELECT '%s'", st.now)
+		res, _, err := tgt.RunDay(context.Background(), c, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Skipped[result.Skip{Metric: "kos_calls_total", Column: "n", Reason: result.SkipNullValue}]; got != st.want {
+			t.Errorf("at %s: %d values skipped, want %d (%v)", st.now, got, st.want, res.Skipped)
+		}
 	}
 }
