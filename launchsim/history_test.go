@@ -258,8 +258,8 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 			if !reflect.DeepEqual(unplaced(s, false), unplaced(l, false)) {
 				t.Errorf("collector %s: metrics differ from collectors.yaml", l.Name)
 			}
-			if l.Interval != liveCounterInterval {
-				t.Errorf("collector %s: interval %s, want %s: each run counts the whole day", l.Name, l.Interval, liveCounterInterval)
+			if l.Interval != liveCounterInterval || l.SinceMidnight == nil {
+				t.Errorf("collector %s: interval %s, since_midnight %v; want %s and since_midnight, so that rate(...[1m]) has 15 s counters", l.Name, l.Interval, l.SinceMidnight, liveCounterInterval)
 			}
 		case !reflect.DeepEqual(unplaced(s, true), unplaced(l, true)):
 			t.Errorf("collector %s: differs from collectors.yaml, which it should copy", l.Name)
@@ -267,8 +267,9 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 	}
 }
 
-// liveCounterInterval is how often collectors-live.yaml's counters run.
-const liveCounterInterval = time.Minute
+// liveCounterInterval is how often collectors-live.yaml's counters run:
+// the day up to a mark is counted every settle period, the rest every run.
+const liveCounterInterval = 15 * time.Second
 
 // unplaced is c without its positions in the file, and without its query
 // and schedule unless withSQL.
@@ -276,7 +277,7 @@ func unplaced(c *config.Collector, withSQL bool) config.Collector {
 	out := *c
 	out.Pos = config.Pos{}
 	if !withSQL {
-		out.SQL, out.Interval, out.Staleness = "", 0, 0
+		out.SQL, out.Interval, out.Staleness, out.SinceMidnight = "", 0, 0, nil
 	}
 	out.Metrics = nil
 	for _, m := range c.Metrics {
