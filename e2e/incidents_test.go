@@ -49,7 +49,8 @@ type alertScenario struct {
 	start, end []adminCall
 	want       []expect // firing; each must then arrive resolved at the same receivers
 	// later starts leadIn after start, for an alert that compares with the
-	// usual level before the incident: Prometheus needs that much history.
+	// usual level before the incident, or a stop page timed from the last
+	// event Prometheus saw: it needs that much history.
 	later     []adminCall
 	wantLater []expect
 	related   []string // may fire too
@@ -60,10 +61,13 @@ const leadIn = time.Minute
 var alertScenarios = []alertScenario{
 	{
 		name:  "contract_flows",
-		start: []adminCall{startIncident("port_in_stall"), startIncident("mnp_opening_delay")},
+		start: []adminCall{startIncident("mnp_opening_delay")},
+		later: []adminCall{startIncident("port_in_stall")},
 		end:   []adminCall{endIncident("port_in_stall"), endIncident("mnp_opening_delay")},
 		want: []expect{
 			{alert: "KOSMNPOpeningMessagesDelayed", labels: map[string]string{"part": "contract", "severity": "warning"}, receivers: []string{contract}},
+		},
+		wantLater: []expect{
 			{alert: "KOSPortInStalled", labels: map[string]string{"part": "contract", "severity": "critical"}, receivers: []string{pager, contract}, goal: pageGoal},
 		},
 		// Held port-ins make no KAIT clearing call, while the pre-check goes on.
@@ -71,14 +75,14 @@ var alertScenarios = []alertScenario{
 	},
 	{
 		name:  "integration_traffic",
-		start: []adminCall{startIncident("agency_no_traffic"), startIncident("agency_slow")},
-		later: []adminCall{startIncident("agency_traffic_drop")},
+		start: []adminCall{startIncident("agency_slow")},
+		later: []adminCall{startIncident("agency_no_traffic"), startIncident("agency_traffic_drop")},
 		end:   []adminCall{endIncident("agency_no_traffic"), endIncident("agency_traffic_drop"), endIncident("agency_slow")},
 		want: []expect{
-			{alert: "KOSAgencyNoTraffic", labels: map[string]string{"agency": "sgi", "part": "integration", "severity": "critical"}, receivers: []string{pager, integration}, goal: pageGoal},
 			{alert: "KOSAgencyLatencyHigh", labels: map[string]string{"agency": "nice", "part": "integration", "severity": "warning"}, receivers: []string{integration}},
 		},
 		wantLater: []expect{
+			{alert: "KOSAgencyNoTraffic", labels: map[string]string{"agency": "sgi", "part": "integration", "severity": "critical"}, receivers: []string{pager, integration}, goal: pageGoal},
 			{alert: "KOSAgencyTrafficDrop", labels: map[string]string{"agency": "mobins", "operation": "insurance_signup", "part": "integration", "severity": "warning"}, receivers: []string{integration}},
 		},
 	},
