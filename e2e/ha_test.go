@@ -17,7 +17,7 @@ func highAvailability(t *testing.T, e *env) {
 	s := startStack(ctx, t, e, "ha", stackOpts{prometheus: 2, alertmanagers: 2, proxy: true})
 
 	// The database sees the exporter's schedule, not its scrapers: two
-	// replicas scraping every second cost what one does.
+	// replicas scraping every 3 s cost what one does.
 	const window = 30 * time.Second
 	before, err := s.runs()
 	if err != nil {
