@@ -146,7 +146,9 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 
 	s.rulesDir = filepath.Join(s.dir, "rules")
 	must(os.MkdirAll(s.rulesDir, 0o755))
-	must(writeRules(filepath.Join(e.root, "rules"), s.rulesDir))
+	speed, err := strconv.ParseFloat(e.speed, 64)
+	must(err)
+	must(writeRules(filepath.Join(e.root, "rules"), s.rulesDir, speed))
 	for i := range o.prometheus {
 		replica := ""
 		if o.prometheus > 1 {
