@@ -30,24 +30,28 @@ func exporterOutage(t *testing.T, e *env) {
 	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
 	defer cancel()
 	s := startStack(ctx, t, e, "exporter_outage", stackOpts{})
-	const skip = "sgi_guarantee_skip"
-	skipOn := expect{alert: "KOSSkipSwitchOn", labels: map[string]string{"switch": skip, "severity": "info"}, receivers: []string{device}}
+	// A data alert open before the outage. (A SKIP switch would be
+	// quicker, but turning it off brings KOSAgencyNoTraffic for the
+	// agency it skipped until calls are seen again.)
+	const incident = "ota_delay"
+	dataAlert := expect{alert: "KOSOTAUpdatesDelayed", labels: map[string]string{"part": "device", "severity": "critical"}, receivers: []string{pager, device}}
 	t0 := time.Now()
-	if err := s.call(setSwitch(skip, true)); err != nil {
+	if err := s.call(startIncident(incident)); err != nil {
 		t.Fatal(err)
 	}
-	s.await(ctx, t, skipOn, t0, "from the switch (data alert open before the outage)")
+	s.await(ctx, t, dataAlert, t0, "from injection (data alert open before the outage)")
 
 	down := expect{alert: "KOSExporterDown", labels: map[string]string{"job": "kos_exporter", "instance": s.exporterAddr, "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}}
 	t1 := time.Now()
 	s.exporter.stop() // SIGTERM
-	skipOn.status = "resolved"
-	s.await(ctx, t, skipOn, t1, "from the exporter's stop: its series went stale, nothing left to inhibit")
+	dataAlert.status = "resolved"
+	s.await(ctx, t, dataAlert, t1, "from the exporter's stop: its series went stale, nothing left to inhibit")
 	s.await(ctx, t, down, t1, "from the exporter's stop (SIGTERM)")
 	s.onlyActiveInAlertmanager(t, "KOSExporterDown")
 
-	// Off while the exporter is away, so no data alert follows its return.
-	if err := s.call(setSwitch(skip, false)); err != nil {
+	// Ended while the exporter is away (the pending updates complete in
+	// seconds), so no data alert follows its return.
+	if err := s.call(endIncident(incident)); err != nil {
 		t.Fatal(err)
 	}
 	t2 := time.Now()
@@ -76,12 +80,12 @@ func exporterOutage(t *testing.T, e *env) {
 	s.await(ctx, t, absent, t4, "from the target's return")
 
 	sleep(ctx, settle)
-	s.onlyAlerts(t, "KOSExporterDown", "KOSExporterAbsent", "KOSSkipSwitchOn")
+	s.onlyAlerts(t, "KOSExporterDown", "KOSExporterAbsent", dataAlert.alert)
 	got, _ := e.rcv.since(s.name)
 	for _, n := range got {
 		for _, a := range n.Alerts {
-			if a.Labels["alertname"] == skipOn.alert && a.Status == "firing" && n.At.After(t1) {
-				t.Errorf("%s firing again at %s after the exporter's stop", skipOn.alert, n.At.Format("15:04:05"))
+			if a.Labels["alertname"] == dataAlert.alert && a.Status == "firing" && n.At.After(t1) {
+				t.Errorf("%s firing again at %s after the exporter's stop", dataAlert.alert, n.At.Format("15:04:05"))
 			}
 		}
 	}
