@@ -1,6 +1,7 @@
 package result
 
 import (
+	"slices"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
@@ -41,26 +42,38 @@ type Series struct {
 // Add appends a sample; key holds the variable label values in Layout's
 // index order, each ended by KeySep.
 func (s *Series) Add(key string, value float64) {
-	s.builder().WriteString(key)
+	s.builder(len(key)).WriteString(key)
 	s.added(value)
 }
 
 // AddBytes is Add for a key in a buffer the caller reuses: it is copied.
 func (s *Series) AddBytes(key []byte, value float64) {
-	s.builder().Write(key)
+	s.builder(len(key)).Write(key)
 	s.added(value)
 }
 
-func (s *Series) builder() *strings.Builder {
+// builder returns the keys with room for n more bytes. Grow doubles them
+// when full, where Write would append, which grows a large slice by a
+// quarter and so copies a million series' keys about five times over.
+func (s *Series) builder(n int) *strings.Builder {
 	if s.keys == nil {
 		s.keys = &strings.Builder{}
 	}
+	s.keys.Grow(n)
 	return s.keys
 }
 
 func (s *Series) added(value float64) {
-	s.ends = append(s.ends, s.keys.Len())
-	s.values = append(s.values, value)
+	s.ends = appendDoubling(s.ends, s.keys.Len())
+	s.values = appendDoubling(s.values, value)
+}
+
+// appendDoubling is append that doubles a full slice (see builder).
+func appendDoubling[E any](s []E, e E) []E {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 64))
+	}
+	return append(s, e)
 }
 
 // Key is the key of sample i, as it was added.
