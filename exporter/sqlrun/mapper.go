@@ -58,7 +58,7 @@ func NewMapper(c *config.Collector, columns []string) (*Mapper, error) {
 }
 
 // Add maps one query row, with values as database/sql scans them into *any
-// (a []byte may be the driver's buffer: Add keeps no reference to row).
+// (MapRows passes text as *rowText); Add keeps no reference to row.
 // Data problems are counted in the result's Skipped; an error means the run
 // must be discarded, and every later call returns it again.
 func (m *Mapper) Add(row []any) error {
