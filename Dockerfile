@@ -33,6 +33,7 @@ ARG CREATED=1970-01-01T00:00:00Z
 COPY --from=build --chmod=0755 /rootfs/bin/kos_exporter /bin/kos_exporter
 COPY --from=build --chmod=0755 /rootfs/bin/kos_report /bin/kos_report
 COPY --from=build --chmod=0644 /rootfs/etc/kos_exporter/collectors.yaml /etc/kos_exporter/collectors.yaml
+COPY --from=build --chmod=0644 /rootfs/etc/kos_exporter/collectors-live.yaml /etc/kos_exporter/collectors-live.yaml
 COPY --from=build --chmod=0644 /rootfs/etc/passwd /etc/passwd
 COPY --from=build --chmod=0644 /rootfs/etc/group /etc/group
 COPY --from=build --chmod=0644 /rootfs/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt

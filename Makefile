@@ -24,6 +24,8 @@ SPEED     ?= 60
 START     ?=
 PLAN      ?=
 INCIDENTS ?=
+COLLECTORS ?=
+RETENTION ?=
 SIM_ADDR  ?= 127.0.0.1:3307
 LISTEN    ?= :9847
 
@@ -76,7 +78,7 @@ dist-test:
 	cd tools/dist && CGO_ENABLED=0 $(GO) vet ./... && CGO_ENABLED=0 $(GO) test -count=1 -v ./...
 
 run: build
-	SPEED='$(SPEED)' START='$(START)' PLAN='$(PLAN)' INCIDENTS='$(INCIDENTS)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
+	SPEED='$(SPEED)' START='$(START)' PLAN='$(PLAN)' INCIDENTS='$(INCIDENTS)' COLLECTORS='$(COLLECTORS)' RETENTION='$(RETENTION)' SIM_ADDR='$(SIM_ADDR)' LISTEN='$(LISTEN)' BIN='$(BIN)' ./scripts/run.sh
 
 vet:
 	$(GO) vet ./...
@@ -128,7 +130,7 @@ image-test:
 # Helm chart (deploy/helm/kos-exporter): linted and rendered by Helm's own
 # code, every object decoded strictly into its Kubernetes and
 # prometheus-operator type (tools/helmcheck, its own go.mod). The chart's
-# files/ are copies of bundle.yaml, collectors.yaml, rules/*.yaml and
+# files/ are copies of bundle.yaml, collectors*.yaml, rules/*.yaml and
 # dashboards/*.json: `make helm-sync` (and `make bundle`) rewrites them,
 # helm-test fails when they differ.
 helm-test:

@@ -28,9 +28,10 @@ import (
 // `for:` shorter than its window would fire on the window's edges (a ratio
 // of the last few calls while traffic drains away). A 1-minute window
 // becomes 12 s, which still holds four runs of a 15 s collector run every
-// 3 s (the switches' 10 s becomes 3 s too, the floor). Scrapes (1 s) and
-// Alertmanager's group_wait (6 s for 30 s) are at least as fast as their
-// shipped fifth.
+// 3 s (the switches' 10 s becomes 3 s too, the floor). Scrapes and rule
+// evaluation (3 s for 15 s) and the war-room's group_wait (6 s for 30 s)
+// are their shipped fifth too, so the pipeline behind a page is not
+// faster than on the day.
 const timeDivisor = 5
 
 var windowRe = regexp.MustCompile(`\[(\d+[smh])\]`)
@@ -48,6 +49,19 @@ var ageThresholds = []string{
 	"insurance_postcheck_caught_up_age_seconds",
 	"ota_pending_age_seconds",
 	"mnp_opening_pending_age_seconds",
+	"wait_queue_oldest_age_seconds", // 75 minutes: 15 here, beyond any scenario
+}
+
+// rateThresholds arm the fast pages (a stop seen within minutes) only at
+// launch volume, in events per second of the launch day. The simulator
+// plays the day speed times faster, so its rates are speed times the
+// day's: multiplied by speed, each arms in the run exactly when it would
+// on the simulated day at that hour, and the page times are true to the
+// day (docs/e2e.md).
+var rateThresholds = []string{
+	"activations_flowing_per_second",
+	"activations_busy_per_second",
+	"wait_queue_min_served_per_second",
 }
 
 // thresholds set outright: opening hours all day so the stall alert does
@@ -64,14 +78,15 @@ var thresholds = map[string]string{
 
 var forRe = regexp.MustCompile(`(?m)^(\s+for: )(\S+)$`)
 
-// writeRules writes the shortened copy of rules/*.yaml into dir.
-func writeRules(rulesDir, dir string) error {
+// writeRules writes the shortened copy of rules/*.yaml into dir, for a
+// simulator at speed.
+func writeRules(rulesDir, dir string, speed float64) error {
 	for _, name := range []string{"alerts.yaml", "recording.yaml", "thresholds.yaml"} {
 		b, err := os.ReadFile(filepath.Join(rulesDir, name))
 		if err != nil {
 			return err
 		}
-		s, err := shorten(string(b), name == "thresholds.yaml")
+		s, err := shorten(string(b), name == "thresholds.yaml", speed)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -100,7 +115,7 @@ func mapDurations(s string, re *regexp.Regexp, f func(time.Duration) time.Durati
 
 func shrink(d time.Duration) time.Duration { return d / timeDivisor }
 
-func shorten(s string, withThresholds bool) (string, error) {
+func shorten(s string, withThresholds bool, speed float64) (string, error) {
 	s, err := mapDurations(s, forRe, shrink)
 	if err == nil {
 		s, err = mapDurations(s, offsetRe, shrink)
@@ -112,7 +127,7 @@ func shorten(s string, withThresholds bool) (string, error) {
 		}
 		return "[" + model.Duration(shrink(time.Duration(d))).String() + "]"
 	})
-	if !withThresholds {
+	if err != nil || !withThresholds {
 		return s, err
 	}
 	for name, v := range thresholds {
@@ -120,16 +135,22 @@ func shorten(s string, withThresholds bool) (string, error) {
 			return "", err
 		}
 	}
-	for _, name := range ageThresholds {
-		s, err = setThreshold(s, name, func(shipped string) (string, error) {
-			f, perr := strconv.ParseFloat(shipped, 64)
-			return strconv.FormatFloat(f/timeDivisor, 'g', -1, 64), perr
-		})
-		if err != nil {
-			return "", err
+	scale := func(names []string, by float64) error {
+		for _, name := range names {
+			s, err = setThreshold(s, name, func(shipped string) (string, error) {
+				f, perr := strconv.ParseFloat(shipped, 64)
+				return strconv.FormatFloat(f*by, 'g', -1, 64), perr
+			})
+			if err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return s, err
+	if err := scale(ageThresholds, 1.0/timeDivisor); err != nil {
+		return "", err
+	}
+	return s, scale(rateThresholds, speed)
 }
 
 // setThreshold replaces the vector(...) of kos:threshold:name with what
@@ -206,8 +227,9 @@ func writeAlertmanagerConfig(src, dst, receiverBase string) error {
 	return os.WriteFile(dst, []byte(s), 0o644)
 }
 
-// writePrometheusConfig writes a config scraping the exporter every second
-// and sending to alertmanagers. A replica label (HA) is dropped from alerts
+// writePrometheusConfig writes a config scraping the exporter and
+// evaluating rules every 3 s (a fifth of the shipped 15 s) and sending to
+// alertmanagers. A replica label (HA) is dropped from alerts
 // so the two replicas' alerts are the same alert to Alertmanager.
 func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanagers []string) error {
 	ext := ""
@@ -215,9 +237,9 @@ func writePrometheusConfig(dst, rulesDir, exporter, replica string, alertmanager
 		ext = fmt.Sprintf("  external_labels: {replica: %q}\n", replica)
 	}
 	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
+  scrape_interval: 3s
+  scrape_timeout: 3s
+  evaluation_interval: 3s
 %srule_files: [%q]
 alerting:
   alert_relabel_configs: [{action: labeldrop, regex: replica}]

@@ -258,6 +258,7 @@ func TestE2E(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
 			defer cancel()
 			s := startStack(ctx, t, e, c.incident, stackOpts{})
+			sleep(ctx, warmUp[c.incident]) // incidents_test.go
 			t0 := time.Now()
 			if err := s.post("/incidents/" + c.incident); err != nil {
 				t.Fatal(err)

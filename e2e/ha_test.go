@@ -17,7 +17,7 @@ func highAvailability(t *testing.T, e *env) {
 	s := startStack(ctx, t, e, "ha", stackOpts{prometheus: 2, alertmanagers: 2, proxy: true})
 
 	// The database sees the exporter's schedule, not its scrapers: two
-	// replicas scraping every second cost what one does.
+	// replicas scraping every 3 s cost what one does.
 	const window = 30 * time.Second
 	before, err := s.runs()
 	if err != nil {
@@ -40,7 +40,7 @@ func highAvailability(t *testing.T, e *env) {
 		}
 	}
 	e.record(result{scenario: "ha", alert: "(DB load)", receivers: "(none)", took: window,
-		note: fmt.Sprintf("2 replicas × 1 scrape/s: %v collector runs, %d statements on the wire in %s (schedule: one run per collector interval)", runs, queries, window)})
+		note: fmt.Sprintf("2 replicas scraping every 3 s: %v collector runs, %d statements on the wire in %s (schedule: one run per collector interval)", runs, queries, window)})
 
 	t0 := time.Now()
 	if err := s.post("/incidents/sgi_errors"); err != nil {

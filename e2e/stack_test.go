@@ -140,7 +140,9 @@ func startStack(ctx context.Context, t *testing.T, e *env, name string, o stackO
 
 	rulesDir := filepath.Join(s.dir, "rules")
 	must(os.MkdirAll(rulesDir, 0o755))
-	must(writeRules(filepath.Join(e.root, "rules"), rulesDir))
+	speed, err := strconv.ParseFloat(e.speed, 64)
+	must(err)
+	must(writeRules(filepath.Join(e.root, "rules"), rulesDir, speed))
 	for i := range o.prometheus {
 		replica := ""
 		if o.prometheus > 1 {

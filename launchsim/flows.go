@@ -66,6 +66,9 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 			latency *= kaitLagFactor
 		}
 		result, latency := callOutcome(latency, p.callErr[i], errRate)
+		if s.keepsRows() {
+			b.insert("agency_call", agencyCallCols, s.id("agency_call"), s.ts(now), c.agency, c.operation, result, latency)
+		}
 		key := []any{day, c.agency, c.operation, latencyBucket(latency)}
 		b.add("agency_call_daily", agencyDailyKey, key, result, 1)
 		b.add("agency_call_daily", agencyDailyKey, key, "latency_sum_seconds", latency)
@@ -83,6 +86,9 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 			s.enqueueError(b, now, "product_call", id)
 		}
 		ottHandover = ottHandover || i == productOTT && result == "ok"
+		if s.keepsRows() {
+			b.insert("product_call", productCallCols, s.id("product_call"), s.ts(now), pr.name, pr.operation, result)
+		}
 		b.add("product_call_daily", productDailyKey, []any{day, pr.name, pr.operation}, result, 1)
 	}
 	key := []any{day, p.model, p.kind, p.channel}
@@ -108,6 +114,12 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		s.newOTTPost(b, now, id, p.ottDelay)
 	}
 }
+
+// keepsRows: finished rows and the call logs stay for Retention, so the
+// live tables hold what collectors-live.yaml counts; with none, finished
+// rows are deleted and no call is logged (the in-process server slows with
+// every row it holds).
+func (s *Sim) keepsRows() bool { return s.opt.Retention > 0 }
 
 // newOTTPost hands a completed activation's OTT subscription over to the
 // OTT partner; ott_stall holds it.
@@ -234,7 +246,7 @@ func (s *Sim) retry(b *batch, now time.Time, id int64, n int, reason string) {
 // finish records that live row id of table is done: the change set (with
 // args) when finished rows are kept, else the row goes.
 func (s *Sim) finish(b *batch, table, set string, id int64, args ...any) {
-	if s.opt.Retention == 0 {
+	if !s.keepsRows() {
 		b.remove(table, id)
 		return
 	}

@@ -98,9 +98,34 @@ func collect(t *testing.T, db *sql.DB, cs []*config.Collector) series {
 	return out
 }
 
+// mapRows runs c's query on db and maps its rows; a since_midnight
+// collector runs as the exporter counts its day, in two parts at the
+// database's time: the base (midnight to now − margin) and the recent part
+// (from there to the next midnight), added.
 func mapRows(t testing.TB, db *sql.DB, c *config.Collector) *result.Result {
 	t.Helper()
-	rows, err := db.Query(c.SQL)
+	if c.SinceMidnight == nil {
+		return mapQuery(t, db, c, c.SQL)
+	}
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := sqlrun.DatabaseNow(ctx, conn)
+	conn.Close()
+	if err != nil {
+		t.Fatalf("collector %s: %v", c.Name, err)
+	}
+	from, mark := sqlrun.BaseRange(now, c.SinceMidnight.Margin)
+	base := mapQuery(t, db, c, sqlrun.BindRange(c, from, mark))
+	from, to := sqlrun.RecentRange(now, mark)
+	return result.Sum(base, mapQuery(t, db, c, sqlrun.BindRange(c, from, to)))
+}
+
+func mapQuery(t testing.TB, db *sql.DB, c *config.Collector, q string) *result.Result {
+	t.Helper()
+	rows, err := db.Query(q)
 	if err != nil {
 		t.Fatalf("collector %s: %v", c.Name, err)
 	}

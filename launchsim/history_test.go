@@ -17,6 +17,7 @@ import (
 	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/internal/mysqltest"
 	"github.com/kos-ops/kos_exporter/launchsim"
+	"github.com/kos-ops/kos_exporter/schema"
 )
 
 func TestClockZone(t *testing.T) {
@@ -59,7 +60,7 @@ func TestLoad(t *testing.T) {
 	// the rows' times of day do not depend on when the test runs.
 	now := time.Now().Truncate(time.Minute)
 	plan := testPlan()
-	db := openZoned(t, launchsim.ClockZone(now, loadClock))
+	db, _ := openZoned(t, launchsim.ClockZone(now, loadClock))
 	st, err := launchsim.Load(context.Background(), db, launchsim.Options{
 		Seed: 3, Plan: plan, Now: func() time.Time { return now }, Start: plan.Opening(now).Add(loadClock - 8*time.Hour),
 	}, launchsim.History{Days: loadDays, Conns: loadConns()})
@@ -153,30 +154,7 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("live collectors match the summary tables", func(t *testing.T) {
-		summary, live := collect(t, db, loadCollectors(t)), collect(t, db, loadCollectorsFile(t, "collectors-live.yaml"))
-		if s, l := sortedKeys(summary.byMetric()), sortedKeys(live.byMetric()); !slices.Equal(s, l) {
-			t.Fatalf("metrics differ:\nsummary %v\nlive    %v", s, l)
-		}
-		if got := summary["kos_activation_requests_total{channel=retail_store,kind=port_in,model=nova_x_pro}"]; got == 0 {
-			t.Fatal("no port-in requests today: the comparison would prove nothing")
-		}
-		if s, l := sortedKeys(summary), sortedKeys(live); !slices.Equal(s, l) {
-			t.Fatalf("series differ:\nsummary %v\nlive    %v", s, l)
-		}
-		for k, want := range summary {
-			got := live[k]
-			switch {
-			case strings.Contains(k, "_age_seconds"):
-				// NOW() moved between the two runs.
-				if math.Abs(got-want) > 60 {
-					t.Errorf("%s: live %g, summary %g", k, got, want)
-				}
-			case strings.HasPrefix(k, "kos_error_queue_reprocess_attempts_total") && strings.Contains(k, "result=failed"):
-				// Live counts an item's failed attempts on the day it was queued.
-			case math.Abs(got-want) > 1e-9*math.Abs(want):
-				t.Errorf("%s: live %g, summary %g", k, got, want)
-			}
-		}
+		liveMatchesSummary(t, db)
 	})
 
 	// The call counters read listed label values by range; a value not
@@ -224,6 +202,39 @@ func TestLoad(t *testing.T) {
 	})
 }
 
+// TestLiveSimulatorKeepsWhatLiveCollectorsCount: with --retention, the live
+// simulator keeps finished rows and writes the call logs, so
+// collectors-live.yaml reports on it what collectors.yaml does.
+func TestLiveSimulatorKeepsWhatLiveCollectorsCount(t *testing.T) {
+	t.Parallel()
+	// The opening 90 minutes ago on the session's clock, which reads 09:30.
+	start, end := window(90 * time.Minute)
+	db, real := openZoned(t, launchsim.ClockZone(end, 9*time.Hour+30*time.Minute))
+	variant := schema.InProcess // as kos_launchsim serves it
+	if real {
+		variant = schema.Full // collectors-live.yaml names its indexes
+	}
+	c := &clock{now: start}
+	sim, err := launchsim.New(context.Background(), db, launchsim.Options{
+		Seed: 5, Plan: testPlan(), Now: c.Now, Start: start, Retention: 48 * time.Hour, Schema: variant,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c.now.Before(end) {
+		c.now = c.now.Add(30 * time.Second)
+		if err := sim.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range []string{"agency_call", "product_call", "activation WHERE finished_at IS NOT NULL"} {
+		if n := sum(t, db, "SELECT COUNT(*) FROM "+table); n == 0 {
+			t.Fatalf("nothing in %s: the comparison would prove little", table)
+		}
+	}
+	liveMatchesSummary(t, db)
+}
+
 // TestLiveCollectorsShareGauges: the live variant differs from
 // collectors.yaml only in its counters' queries.
 func TestLiveCollectorsShareGauges(t *testing.T) {
@@ -247,8 +258,8 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 			if !reflect.DeepEqual(unplaced(s, false), unplaced(l, false)) {
 				t.Errorf("collector %s: metrics differ from collectors.yaml", l.Name)
 			}
-			if l.Interval != liveCounterInterval {
-				t.Errorf("collector %s: interval %s, want %s: each run counts the whole day", l.Name, l.Interval, liveCounterInterval)
+			if l.Interval != liveCounterInterval || l.SinceMidnight == nil {
+				t.Errorf("collector %s: interval %s, since_midnight %v; want %s and since_midnight, so that rate(...[1m]) has 15 s counters", l.Name, l.Interval, l.SinceMidnight, liveCounterInterval)
 			}
 		case !reflect.DeepEqual(unplaced(s, true), unplaced(l, true)):
 			t.Errorf("collector %s: differs from collectors.yaml, which it should copy", l.Name)
@@ -256,8 +267,9 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 	}
 }
 
-// liveCounterInterval is how often collectors-live.yaml's counters run.
-const liveCounterInterval = time.Minute
+// liveCounterInterval is how often collectors-live.yaml's counters run:
+// the day up to a mark is counted every settle period, the rest every run.
+const liveCounterInterval = 15 * time.Second
 
 // unplaced is c without its positions in the file, and without its query
 // and schedule unless withSQL.
@@ -265,7 +277,7 @@ func unplaced(c *config.Collector, withSQL bool) config.Collector {
 	out := *c
 	out.Pos = config.Pos{}
 	if !withSQL {
-		out.SQL, out.Interval, out.Staleness = "", 0, 0
+		out.SQL, out.Interval, out.Staleness, out.SinceMidnight = "", 0, 0, nil
 	}
 	out.Metrics = nil
 	for _, m := range c.Metrics {
@@ -284,10 +296,12 @@ func loadConns() int {
 	return 0
 }
 
-// openZoned returns a fresh database whose sessions use time zone zone.
-func openZoned(t *testing.T, zone string) *sql.DB {
+// openZoned returns a fresh database whose sessions use time zone zone,
+// and whether it is on a real MySQL/MariaDB.
+func openZoned(t *testing.T, zone string) (*sql.DB, bool) {
 	t.Helper()
-	cfg, err := mysql.ParseDSN(mysqltest.New(t).DSN)
+	test := mysqltest.New(t)
+	cfg, err := mysql.ParseDSN(test.DSN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,5 +315,35 @@ func openZoned(t *testing.T, zone string) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
+	return db, test.Real
+}
+
+// liveMatchesSummary checks that collectors-live.yaml reports on db what
+// collectors.yaml does: the same series with the same values.
+func liveMatchesSummary(t *testing.T, db *sql.DB) {
+	t.Helper()
+	summary, live := collect(t, db, loadCollectors(t)), collect(t, db, loadCollectorsFile(t, "collectors-live.yaml"))
+	if s, l := sortedKeys(summary.byMetric()), sortedKeys(live.byMetric()); !slices.Equal(s, l) {
+		t.Fatalf("metrics differ:\nsummary %v\nlive    %v", s, l)
+	}
+	if got := summary["kos_activation_requests_total{channel=retail_store,kind=port_in,model=nova_x_pro}"]; got == 0 {
+		t.Fatal("no port-in requests today: the comparison would prove nothing")
+	}
+	if s, l := sortedKeys(summary), sortedKeys(live); !slices.Equal(s, l) {
+		t.Fatalf("series differ:\nsummary %v\nlive    %v", s, l)
+	}
+	for k, want := range summary {
+		got := live[k]
+		switch {
+		case strings.Contains(k, "_age_seconds"):
+			// NOW() moved between the two runs.
+			if math.Abs(got-want) > 60 {
+				t.Errorf("%s: live %g, summary %g", k, got, want)
+			}
+		case strings.HasPrefix(k, "kos_error_queue_reprocess_attempts_total") && strings.Contains(k, "result=failed"):
+			// Live counts an item's failed attempts on the day it was queued.
+		case math.Abs(got-want) > 1e-9*math.Abs(want):
+			t.Errorf("%s: live %g, summary %g", k, got, want)
+		}
+	}
 }

@@ -38,8 +38,9 @@ type Options struct {
 	// Start is the simulated time when the Sim is created; default the
 	// plan's opening on the day Now() falls on in the plan's time zone.
 	Start time.Time
-	// Retention is how long finished live rows stay (real time); 0 deletes
-	// them as they finish: no gauge reads them, counters read *_daily.
+	// Retention is how long finished live rows and the call logs stay
+	// (real time); 0 deletes rows as they finish and logs no call: no gauge
+	// reads them, collectors.yaml's counters read *_daily.
 	Retention time.Duration
 	Tick      time.Duration // Run's step interval; default 1s
 	// BlipLength is how long each agency error blip of the agency_blips
@@ -181,6 +182,13 @@ func New(ctx context.Context, db *sql.DB, opt Options) (*Sim, error) {
 	return s, nil
 }
 
+// callLogs are written only while rows are kept (Retention), and pruned by
+// their time.
+var callLogs = []struct{ name, at string }{
+	{"agency_call", "called_at"},
+	{"product_call", "called_at"},
+}
+
 // liveTables and the column set when a row is finished (NULL before).
 var liveTables = []struct{ name, state, finished string }{
 	{"activation", "state", "finished_at"},
@@ -219,18 +227,32 @@ func (s *Sim) prepare(ctx context.Context) error {
 		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("UPDATE %s SET %s = 'abandoned', %s = ? WHERE %s IS NULL", t.name, t.state, t.finished, t.finished), now); err != nil {
 			return fmt.Errorf("closing rows left by a previous run in %s: %w", t.name, err)
 		}
-		// Not MAX(id): go-mysql-server returns no row for it on an empty table.
-		var last int64
-		err := s.db.QueryRowContext(ctx, "SELECT id FROM "+t.name+" ORDER BY id DESC LIMIT 1").Scan(&last)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("reading ids of %s: %w", t.name, err)
+		if err := s.continueIDs(ctx, t.name); err != nil {
+			return err
 		}
-		s.nextID[t.name] = last
+	}
+	for _, t := range callLogs {
+		if err := s.continueIDs(ctx, t.name); err != nil {
+			return err
+		}
 	}
 	s.queueDay = s.opt.Now().In(s.loc).Format(time.DateOnly)
 	if err := s.db.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), 0) FROM wait_queue WHERE enqueued_at >= ?", s.queueDay).Scan(&s.queuePos); err != nil {
 		return fmt.Errorf("reading today's wait-queue positions: %w", err)
 	}
+	return nil
+}
+
+// continueIDs makes new rows of table follow those a previous run or a
+// bulk load left.
+func (s *Sim) continueIDs(ctx context.Context, table string) error {
+	// Not MAX(id): go-mysql-server returns no row for it on an empty table.
+	var last int64
+	err := s.db.QueryRowContext(ctx, "SELECT id FROM "+table+" ORDER BY id DESC LIMIT 1").Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("reading ids of %s: %w", table, err)
+	}
+	s.nextID[table] = last
 	return nil
 }
 
@@ -455,6 +477,13 @@ func (s *Sim) prune(ctx context.Context, now time.Time) error {
 	for _, t := range liveTables {
 		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", t.name, t.finished), cutoff); err != nil {
 			return fmt.Errorf("%s: %w", t.name, err)
+		}
+	}
+	if s.keepsRows() {
+		for _, t := range callLogs {
+			if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", t.name, t.at), cutoff); err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
 		}
 	}
 	old := s.day(now.Add(-dailyRetention))

@@ -118,15 +118,16 @@ func device(in *inputs) (*dashboard, error) {
 
 	b.row("대기 순번 · Wait queue")
 	b.add(8, 8, b.show(timeseries, "대기 건 · Waiting items", "개통 대기열의 대기 건수와 그중 임계치 미달 대기 건. Items waiting in the activation wait queue, and those under the stock threshold (served by hand).", s.waitQueueDepth, s.waitQueueBelowThreshold))
-	b.add(8, 8, b.show(timeseries, "최장 대기 · Oldest wait", "가장 오래 기다린 대기 건과 임계치 미달 대기 건 중 가장 오래된 건의 대기 시간. 점선은 임계치 미달 대기 건의 알람 임계치입니다. How long the oldest waiting item, and the oldest under the stock threshold, have waited. The dashed lines are the alert threshold for items under the stock threshold.", s.waitQueueOldest, s.waitQueueBelowOldest))
+	b.add(8, 8, b.show(timeseries, "최장 대기 · Oldest wait", "가장 오래 기다린 대기 건의 대기 시간. 점선(평소 최장 대기 60분을 넘은 값)에서 대기 적체 알람. How long the oldest waiting item has waited; at the dashed line, longer than any normal wait (60 minutes), the backlog alert.", s.waitQueueOldest))
+	b.add(8, 8, b.show(timeseries, "임계치 미달 최장 대기 · Oldest under threshold", "임계치 미달 대기 건 중 가장 오래된 건의 대기 시간. 점선은 알람 임계치입니다. How long the oldest item under the stock threshold has waited. The dashed line is the alert threshold.", s.waitQueueBelowOldest))
 	b.add(8, 8, timeseries("대기 순번 선두 · Head of the queue",
 		"아직 대기 중인 가장 낮은 순번: 계속 올라가야 합니다. Lowest ticket number still waiting: it should keep moving up.", "none",
 		q{`max(kos_wait_queue_head_position)`, "head"}))
-	b.add(12, 8, timeseries("분당 대기 진입과 처리 · Joined and served per minute",
-		"분당 대기열에 들어오는 건수와 처리되어 나가는 건수. Items joining and leaving the wait queue per minute.", "cpm",
+	b.add(8, 8, timeseries("분당 대기 진입과 처리 · Joined and served per minute",
+		"분당 대기열에 들어오는 건수와 처리되어 나가는 건수. 처리가 3분 멈추면 대기 적체 알람(실판 물량일 때). Items joining and leaving the wait queue per minute; served at zero for 3 minutes at launch volume is the backlog alert.", "cpm",
 		q{`sum(rate(kos_wait_queue_enqueued_total[$__rate_interval])) * 60`, "joined"},
 		q{`sum(rate(kos_wait_queue_served_total[$__rate_interval])) * 60`, "served"}))
-	b.add(12, 8, b.show(timeseries, "진입 대비 처리율 · Served per joined", "10분 동안 대기열에 들어온 건 대비 처리된 건의 비율. 점선 아래면 대기가 쌓이고 있습니다. Items served per item joined over 10 minutes; below the dashed line a backlog is forming.", s.waitQueueServed))
+	b.add(8, 8, b.show(timeseries, "진입 대비 처리율 · Served per joined", "10분 동안 대기열에 들어온 건 대비 처리된 건의 비율. 1 아래면 대기가 늘고 있습니다. 오픈 후 30분쯤은 대기 시간(10-60분) 때문에 낮은 것이 정상입니다. Items served per item joined over 10 minutes; below 1 the queue is growing. Low for the opening's first half hour, as waits are 10-60 minutes.", s.waitQueueServed))
 
 	b.row("USIM OTA 갱신 · OTA USIM updates")
 	b.add(8, 8, b.show(timeseries, "USIM OTA 대기 · OTA updates pending", "요청 후 완료되지 않은 USIM OTA 건수. OTA USIM updates requested and not completed.", s.otaPending))

@@ -74,6 +74,18 @@ func TestLoadBadConfigs(t *testing.T) {
 			`6: target "bad-name": invalid name: must match [a-zA-Z_][a-zA-Z0-9_]*`,
 			`10: target "conns": max_open_conns must be at least 1, got 0`,
 		}},
+		{"since_midnight.bad.yml", []string{
+			`13: collector "gauge_inside" metric "kos_calls_now": a since_midnight collector counts rows of the day: its metrics must be counters or histograms, not gauge`,
+			`18: collector "odd_placeholders": sql: a since_midnight query takes its time ranges as pairs of placeholders ("t >= ? AND t < ?"), found 3 placeholder(s)`,
+			`22: collector "no_placeholders": sql: a since_midnight query takes its time ranges as pairs of placeholders ("t >= ? AND t < ?"), found 0 placeholder(s)`,
+			`26: collector "swapped": sql: placeholder 1 of 2 must be the start of a time range: column >= ? (compared once, as that)`,
+			`30: collector "reused": sql: placeholder 3 of 4 must be the start of a time range: column >= ? (compared once, as that)`,
+			`34: collector "bad_settings": since_midnight: unknown key "every"`,
+			`34: collector "bad_settings": since_midnight: settle 30s is shorter than interval 1m0s`,
+			`34: collector "bad_settings": since_midnight: margin must be from 0s to 1h, got 2h0m0s`,
+			`39: collector "still_refused": sql: locking clause "FOR UPDATE" is not allowed: a war-room query must never block the system it watches`,
+			`42: collector "plain": sql: placeholder "?" is not allowed (only a since_midnight collector's time ranges take placeholders)`,
+		}},
 		{"collector_names.bad.yml", []string{
 			`5: collector "bad-name": invalid name: must match [a-zA-Z_][a-zA-Z0-9_]*`,
 			`13: collector "dup": duplicate collector name, first declared at line 9`,

@@ -55,7 +55,15 @@ type rawCollector struct {
 	line              int
 	name, target, sql field[string]
 	schedule
-	metrics field[[]*rawMetric]
+	sinceMidnight rawSinceMidnight
+	metrics       field[[]*rawMetric]
+}
+
+// rawSinceMidnight is a collector's since_midnight block; line is 0 when
+// the collector has none.
+type rawSinceMidnight struct {
+	line           int
+	settle, margin field[time.Duration]
 }
 
 type rawMetric struct {
@@ -442,6 +450,19 @@ func (p *parser) collector(i int, n *yaml.Node) *rawCollector {
 			c.metrics.line = k.Line
 			c.metrics.ok = p.sequence(v, key, c.subject, func(i int, v *yaml.Node) {
 				c.metrics.v = append(c.metrics.v, p.metric(c.subject, i, v))
+			})
+		case "since_midnight":
+			c.sinceMidnight.line = k.Line
+			p.mapping(v, key, c.subject, func(key string, k, v *yaml.Node) bool {
+				switch key {
+				case "settle":
+					p.duration(&c.sinceMidnight.settle, k, v, c.subject)
+				case "margin":
+					p.duration(&c.sinceMidnight.margin, k, v, c.subject)
+				default:
+					return false
+				}
+				return true
 			})
 		default:
 			return p.schedule(&c.schedule, key, k, v, c.subject)

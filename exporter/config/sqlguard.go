@@ -41,18 +41,68 @@ import (
 // mysql.*) can keep out. SLEEP and BENCHMARK are allowed: they only take
 // time, which the per-statement limit bounds.
 func checkSQL(sql string) error {
-	toks, err := lexSQL(sql)
+	_, err := guard(sql, false)
+	return err
+}
+
+// checkRangeSQL is checkSQL for a since_midnight collector, whose query
+// takes its time ranges as placeholders: in pairs, each the start and the
+// end of one range ("t >= ? AND t < ?"). It returns the placeholders'
+// offsets in sql, for the exporter to bind. Everything checkSQL refuses
+// stays refused.
+func checkRangeSQL(sql string) ([]int, error) {
+	return guard(sql, true)
+}
+
+// guard is checkSQL, with placeholders allowed as time ranges when ranges
+// is set; it returns their offsets.
+func guard(sql string, ranges bool) ([]int, error) {
+	toks, err := lex(sql, ranges)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := scanTokens(toks); err != nil {
-		return err
+		return nil, err
 	}
 	stmt, err := parse(unparenthesize(sql, toks))
 	if err != nil {
-		return fmt.Errorf("sql: cannot be parsed as one MySQL query, so it cannot be checked: %w", err)
+		return nil, fmt.Errorf("sql: cannot be parsed as one MySQL query, so it cannot be checked: %w", err)
 	}
-	return checkTree(stmt)
+	w := treeWalker{seen: map[visited]bool{}}
+	if err := w.check(stmt); err != nil {
+		return nil, err
+	}
+	if !ranges {
+		return nil, nil
+	}
+	var marks []int
+	for _, t := range toks {
+		if isPunct(t, "?") {
+			marks = append(marks, t.pos)
+		}
+	}
+	return marks, checkRanges(len(marks), w.bounds)
+}
+
+// checkRanges requires n placeholders in pairs, the first of each pair the
+// inclusive start of a range and the second its exclusive end, each used
+// once; bounds maps the parser's name of a placeholder (":v1" for the
+// first) to how it is compared.
+func checkRanges(n int, bounds map[string][]string) error {
+	if n == 0 || n%2 != 0 {
+		return fmt.Errorf(`sql: a since_midnight query takes its time ranges as pairs of placeholders ("t >= ? AND t < ?"), found %d placeholder(s)`, n)
+	}
+	for i := 1; i <= n; i++ {
+		want := "the start of a time range: column >= ?"
+		if i%2 == 0 {
+			want = "the end of a time range: column < ?"
+		}
+		uses := bounds[fmt.Sprintf(":v%d", i)]
+		if len(uses) != 1 || uses[0] != []string{"end", "start"}[i%2] {
+			return fmt.Errorf("sql: placeholder %d of %d must be %s (compared once, as that)", i, n, want)
+		}
+	}
+	return nil
 }
 
 // parse runs the vitess parser, which panics on some input (an empty
@@ -111,7 +161,10 @@ type token struct {
 
 // lexSQL splits sql into tokens, dropping comments, and refuses what the
 // server and the parser could read differently.
-func lexSQL(sql string) ([]token, error) {
+func lexSQL(sql string) ([]token, error) { return lex(sql, false) }
+
+// lex is lexSQL, with "?" a token when placeholders is set.
+func lex(sql string, placeholders bool) ([]token, error) {
 	// On the raw text, strings included: cheap and cannot be fooled by a
 	// lexer mistake.
 	for _, c := range []struct{ open, why string }{
@@ -165,8 +218,11 @@ func lexSQL(sql string) ([]token, error) {
 			return nil, errors.New(`sql: backslash outside quotes is not allowed`)
 		case c == ';':
 			return nil, errors.New(`sql: ";" is not allowed: give exactly one statement, without a terminating semicolon`)
+		case c == '?' && placeholders:
+			toks = append(toks, token{kind: tokPunct, text: "?", pos: i, end: i + 1})
+			i++
 		case c == '?':
-			return nil, errors.New(`sql: placeholder "?" is not allowed (the exporter passes no parameters)`)
+			return nil, errors.New(`sql: placeholder "?" is not allowed (only a since_midnight collector's time ranges take placeholders)`)
 		case c == ':':
 			if strings.HasPrefix(sql[i:], ":=") {
 				toks = append(toks, token{kind: tokPunct, text: ":=", pos: i, end: i + 2})
@@ -369,6 +425,12 @@ func parseErrorText(err error) string {
 // checkTree accepts the parsed statement if it is of an accepted kind and no
 // node anywhere in it is refused.
 func checkTree(stmt sqlparser.Statement) error {
+	w := treeWalker{seen: map[visited]bool{}}
+	return w.check(stmt)
+}
+
+// checkKind accepts the kinds of statement a collector may run.
+func checkKind(stmt sqlparser.Statement) error {
 	switch s := stmt.(type) {
 	case *sqlparser.Select, *sqlparser.SetOp, *sqlparser.ParenSelect:
 	case *sqlparser.Show:
@@ -382,14 +444,27 @@ func checkTree(stmt sqlparser.Statement) error {
 		}
 		return fmt.Errorf("sql: must be a read-only query (SELECT, WITH … SELECT, UNION, VALUES, TABLE or SHOW), the parser read it as %s", kind)
 	}
-	w := treeWalker{seen: map[visited]bool{}}
-	return w.walk(reflect.ValueOf(stmt))
+	return nil
 }
 
 // treeWalker visits every value reachable from a parse tree. Reflection
 // rather than sqlparser.Walk, which skips some clauses (WINDOW, for one).
 type treeWalker struct {
 	seen map[visited]bool
+	// bounds records how each placeholder is compared: "start" for
+	// "x >= ?" (or "? <= x"), "end" for "x < ?" (or "? > x"), "other"
+	// for any other use.
+	bounds map[string][]string
+}
+
+// check accepts stmt if it is of an accepted kind and no node anywhere in
+// it is refused.
+func (w *treeWalker) check(stmt sqlparser.Statement) error {
+	if err := checkKind(stmt); err != nil {
+		return err
+	}
+	w.bounds = map[string][]string{}
+	return w.walk(reflect.ValueOf(stmt))
 }
 
 // visited is keyed by type too: a struct and its first field share an address.
@@ -398,7 +473,7 @@ type visited struct {
 	typ  reflect.Type
 }
 
-func (w treeWalker) walk(v reflect.Value) error {
+func (w *treeWalker) walk(v reflect.Value) error {
 	switch v.Kind() {
 	case reflect.Slice:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
@@ -421,6 +496,7 @@ func (w treeWalker) walk(v reflect.Value) error {
 		if err := checkNode(v); err != nil {
 			return err
 		}
+		w.placeholder(v)
 		return w.walk(v.Elem())
 	case reflect.Interface:
 		if v.IsNil() {
@@ -450,6 +526,39 @@ func (w treeWalker) walk(v reflect.Value) error {
 		}
 	}
 	return nil
+}
+
+// placeholder records the role of a placeholder found at v: a bound of a
+// comparison, or something else.
+func (w *treeWalker) placeholder(v reflect.Value) {
+	if !v.CanInterface() {
+		return
+	}
+	switch n := v.Interface().(type) {
+	case *sqlparser.ComparisonExpr:
+		// The comparison records its operands; the walk below them must
+		// not record them again as "other".
+		for _, side := range []struct {
+			e    sqlparser.Expr
+			role map[string]string
+		}{
+			{n.Right, map[string]string{sqlparser.GreaterEqualStr: "start", sqlparser.LessThanStr: "end"}},
+			{n.Left, map[string]string{sqlparser.LessEqualStr: "start", sqlparser.GreaterThanStr: "end"}},
+		} {
+			if a, ok := side.e.(*sqlparser.SQLVal); ok && a.Type == sqlparser.ValArg {
+				role := side.role[n.Operator]
+				if role == "" {
+					role = "other"
+				}
+				w.bounds[string(a.Val)] = append(w.bounds[string(a.Val)], role)
+				w.seen[visited{reflect.ValueOf(a).Pointer(), reflect.TypeOf(a)}] = true
+			}
+		}
+	case *sqlparser.SQLVal:
+		if n.Type == sqlparser.ValArg {
+			w.bounds[string(n.Val)] = append(w.bounds[string(n.Val)], "other")
+		}
+	}
 }
 
 // checkNode refuses one node of the tree.

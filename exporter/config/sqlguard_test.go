@@ -2,6 +2,7 @@ package config
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -310,4 +311,71 @@ func BenchmarkCheckSQL(b *testing.B) {
 			}
 		}
 	})
+}
+
+// A since_midnight collector's check allows placeholders as range bounds
+// and nothing else: every hostile statement stays refused.
+func TestCheckRangeSQLRefuses(t *testing.T) {
+	for _, tt := range hostileSQL() {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := checkRangeSQL(tt.sql); err == nil {
+				t.Errorf("checkRangeSQL(%q) accepted it", tt.sql)
+			}
+		})
+	}
+	for _, sql := range []string{
+		"SELECT ? AS n",
+		"SELECT COUNT(*) AS n FROM t WHERE t > ? AND t < ?",   // start exclusive
+		"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t <= ?", // end inclusive
+		"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ? OR t = :v3",
+		"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ? INTO @x",
+		"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ?; DROP TABLE t",
+		"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ? AND GET_LOCK('x', 1)",
+	} {
+		if _, err := checkRangeSQL(sql); err == nil {
+			t.Errorf("checkRangeSQL(%q) accepted it", sql)
+		}
+	}
+}
+
+func TestCheckRangeSQLAccepts(t *testing.T) {
+	tests := []struct {
+		sql   string
+		marks []int
+	}{
+		{"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ?", []int{39, 49}},
+		{"SELECT COUNT(*) AS n FROM t WHERE ? <= t AND ? > t", []int{34, 45}},
+		{"SELECT COUNT(*) AS n FROM t WHERE t >= ? AND t < ? -- ?", []int{39, 49}},
+		{"SELECT a, SUM(n) AS n FROM (SELECT a, 1 AS n FROM t WHERE t >= ? AND t < ? UNION ALL SELECT a, 1 FROM u WHERE u.x >= ? AND u.x < ? /* ? */ AND y = '?') AS d GROUP BY a",
+			[]int{63, 73, 117, 129}},
+	}
+	for _, tt := range tests {
+		marks, err := checkRangeSQL(tt.sql)
+		if err != nil {
+			t.Errorf("checkRangeSQL(%q) = %v", tt.sql, err)
+			continue
+		}
+		if !slices.Equal(marks, tt.marks) {
+			t.Errorf("checkRangeSQL(%q) placeholders at %v, want %v", tt.sql, marks, tt.marks)
+		}
+		for _, at := range marks {
+			if tt.sql[at] != '?' {
+				t.Errorf("offset %d of %q is %q", at, tt.sql, tt.sql[at])
+			}
+		}
+	}
+}
+
+func TestBind(t *testing.T) {
+	c := &Collector{SQL: "SELECT COUNT(*) AS n FROM t WHERE a >= ? AND a < ? UNION ALL SELECT 1 FROM u WHERE b >= ? AND b < ?"}
+	marks, err := checkRangeSQL(c.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SinceMidnight = &SinceMidnight{Placeholders: marks}
+	got := c.Bind("'s'", "'e'")
+	want := "SELECT COUNT(*) AS n FROM t WHERE a >= 's' AND a < 'e' UNION ALL SELECT 1 FROM u WHERE b >= 's' AND b < 'e'"
+	if got != want {
+		t.Errorf("Bind = %q, want %q", got, want)
+	}
 }

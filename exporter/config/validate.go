@@ -147,6 +147,10 @@ func (p *parser) buildCollectors(cfg *Config, raw *rawConfig) {
 			before := p.count
 			m := p.buildMetric(rm)
 			c.Metrics = append(c.Metrics, m)
+			if c.SinceMidnight != nil && rm.typ.ok && m.Type == TypeGauge {
+				// A gauge's value now is not base + recent.
+				p.errorf(rm.typ.line, rm.subject, "a since_midnight collector counts rows of the day: its metrics must be counters or histograms, not %s", m.Type)
+			}
 			if !rm.name.ok {
 				continue
 			}
@@ -178,7 +182,16 @@ func (p *parser) buildCollector(cfg *Config, rc *rawCollector) *Collector {
 	if rc.name.ok && !isName(c.Name, false) {
 		p.errorf(rc.name.line, s, "invalid name: must match %s", namePattern)
 	}
-	if c.SQL != "" {
+	switch {
+	case c.SQL == "":
+	case rc.sinceMidnight.line != 0:
+		c.SinceMidnight = &SinceMidnight{Settle: DefaultSettle, Margin: DefaultMargin}
+		marks, err := checkRangeSQL(c.SQL)
+		if err != nil {
+			p.errorf(rc.sql.line, s, "%v", err)
+		}
+		c.SinceMidnight.Placeholders = marks
+	default:
 		if err := checkSQL(c.SQL); err != nil {
 			p.errorf(rc.sql.line, s, "%v", err)
 		}
@@ -209,7 +222,37 @@ func (p *parser) buildCollector(cfg *Config, rc *rawCollector) *Collector {
 	if c.Staleness == 0 {
 		c.Staleness = DefaultStalenessFactor * c.Interval
 	}
+	if rc.sinceMidnight.line != 0 {
+		p.checkSinceMidnight(rc, c)
+	}
 	return c
+}
+
+// checkSinceMidnight applies a collector's since_midnight settings: a
+// settle period of at least the interval (the base is counted at most once
+// a run) and a margin from 0 to an hour. Only counters and histograms
+// count since midnight; buildCollectors checks the metrics' types.
+func (p *parser) checkSinceMidnight(rc *rawCollector, c *Collector) {
+	s, sm := rc.subject, rc.sinceMidnight
+	if c.SinceMidnight == nil { // no sql to check
+		c.SinceMidnight = &SinceMidnight{Settle: DefaultSettle, Margin: DefaultMargin}
+	}
+	if sm.settle.ok {
+		if sm.settle.v < c.Interval {
+			p.errorf(sm.settle.line, s, "since_midnight: settle %s is shorter than interval %s", sm.settle.v, c.Interval)
+		} else {
+			c.SinceMidnight.Settle = sm.settle.v
+		}
+	} else if c.Interval > DefaultSettle {
+		c.SinceMidnight.Settle = c.Interval
+	}
+	if sm.margin.ok {
+		if sm.margin.v < 0 || sm.margin.v > time.Hour {
+			p.errorf(sm.margin.line, s, "since_midnight: margin must be from 0s to 1h, got %s", sm.margin.v)
+		} else {
+			c.SinceMidnight.Margin = sm.margin.v
+		}
+	}
 }
 
 func (p *parser) buildMetric(rm *rawMetric) *Metric {

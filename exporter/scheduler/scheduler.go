@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,6 +51,10 @@ type loop struct {
 	pool   *sqlrun.Target
 	cancel context.CancelFunc
 	done   chan struct{}
+	// day is a since_midnight collector's base, used by the loop alone;
+	// rebase asks the loop to count it again (a reload that kept it).
+	day    *sqlrun.Day
+	rebase atomic.Bool
 }
 
 // New returns a scheduler with nothing running; Apply starts the work.
@@ -94,6 +99,9 @@ func (s *Scheduler) Apply(cfg *config.Config) error {
 		infos = append(infos, snapshot.CollectorInfo{Name: cc.Name, Target: cc.Target, Staleness: cc.Staleness, Revision: rev})
 		if old, ok := s.loops[cc.Name]; ok && old.pool == pool && old.cfg.Revision() == rev {
 			keep[cc.Name] = old
+			// A reload counts every base again: the operator may have
+			// reloaded because the data was corrected.
+			old.rebase.Store(true)
 			continue
 		}
 		start = append(start, cc)
@@ -114,6 +122,9 @@ func (s *Scheduler) Apply(cfg *config.Config) error {
 	for _, cc := range start {
 		ctx, cancel := context.WithCancel(context.Background())
 		l := &loop{cfg: cc, pool: next[cc.Target].pool, cancel: cancel, done: make(chan struct{})}
+		if cc.SinceMidnight != nil {
+			l.day = sqlrun.NewDay()
+		}
 		s.loops[cc.Name] = l
 		go s.run(ctx, l)
 	}
@@ -189,7 +200,7 @@ func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, l
 	c := l.cfg
 	s.store.RunStarted(c.Name)
 	began := time.Now()
-	res, err := l.pool.Run(ctx, c)
+	res, err := s.query(ctx, l)
 	took := time.Since(began)
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return lastSkips // stopped by a reload or shutdown, not a failure
@@ -214,6 +225,22 @@ func (s *Scheduler) runOnce(ctx context.Context, l *loop, logger *slog.Logger, l
 	}
 	logger.Debug("Collector run succeeded", "series", res.Series, "duration", took)
 	return res.Skipped
+}
+
+// query runs the collector once: one query, or a since_midnight
+// collector's parts, each timed in the store.
+func (s *Scheduler) query(ctx context.Context, l *loop) (*result.Result, error) {
+	if l.day == nil {
+		return l.pool.Run(ctx, l.cfg)
+	}
+	if l.rebase.Swap(false) {
+		l.day.Reset()
+	}
+	res, parts, err := l.pool.RunDay(ctx, l.cfg, l.day)
+	for _, p := range parts {
+		s.store.ObservePart(l.cfg.Name, string(p.Part), p.Took)
+	}
+	return res, err
 }
 
 // Collector exposes the pools' connection statistics (go_sql_* by db_name).

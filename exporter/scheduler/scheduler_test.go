@@ -216,3 +216,62 @@ func TestDatabaseOutageIsVisibleAndRecovers(t *testing.T) {
 		t.Errorf("%d connections open, the pool allows 2", open)
 	}
 }
+
+// partRuns is how many queries of a since_midnight collector's part ran.
+func partRuns(exposition, collector, part string) int {
+	prefix := fmt.Sprintf(`kos_exporter_collector_part_duration_seconds_count{collector=%q,part=%q,target="kos"} `, collector, part)
+	for _, l := range strings.Split(exposition, "\n") {
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
+}
+
+// A reload that keeps a since_midnight collector counts its base again at
+// its next run, and with it a call committed after the first base but
+// timestamped before its mark (the settle period, an hour, is far off).
+func TestReloadCountsSinceMidnightBaseAgain(t *testing.T) {
+	e := newEnv(t)
+	e.db.Exec(t, "CREATE TABLE calls (id INT AUTO_INCREMENT PRIMARY KEY, called_at DATETIME(6) NOT NULL)",
+		"INSERT INTO calls (called_at) VALUES (CURDATE())")
+	parse := func() *config.Config {
+		cfg, err := config.Parse(fmt.Appendf(nil, `targets:
+  kos: {dsn: %q}
+collectors:
+  - name: calls
+    interval: 1s
+    timeout: 1s
+    since_midnight: {settle: 1h, margin: 0s}
+    sql: SELECT COUNT(*) AS n FROM calls WHERE called_at >= ? AND called_at < ?
+    metrics:
+      - {name: kos_calls_total, type: counter, help: Calls., value: n}
+`, e.db.DSN), "collectors.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg
+	}
+	if err := e.sched.Apply(parse()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first base and two recent parts", func() bool { return partRuns(e.scrape(t), "calls", "recent") >= 3 })
+	// At midnight, before the base's mark (unless the base ran at
+	// midnight to the microsecond).
+	e.db.Exec(t, "INSERT INTO calls (called_at) VALUES (CURDATE())")
+	runs := partRuns(e.scrape(t), "calls", "recent")
+	waitFor(t, "two more runs", func() bool { return partRuns(e.scrape(t), "calls", "recent") >= runs+2 })
+	body := e.scrape(t)
+	if !strings.Contains(body, "kos_calls_total 1\n") || partRuns(body, "calls", "base") != 1 {
+		t.Fatalf("before the reload, want the late call left for the next base (one base run):\n%s", body)
+	}
+	if err := e.sched.Apply(parse()); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the late call counted by a new base", func() bool { return strings.Contains(e.scrape(t), "kos_calls_total 2\n") })
+	if n := partRuns(e.scrape(t), "calls", "base"); n != 2 {
+		t.Errorf("%d base runs, want 2 (start and reload)", n)
+	}
+}

@@ -33,6 +33,7 @@ func (m *selfMetrics) Describe(ch chan<- *prometheus.Desc) {
 		ch <- d
 	}
 	m.store.runDuration.Describe(ch)
+	m.store.parts.Describe(ch)
 	m.store.runs.Describe(ch)
 	m.store.errors.Describe(ch)
 	m.store.skipped.Describe(ch)
@@ -58,6 +59,7 @@ func (m *selfMetrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	s.mu.Unlock()
 	s.runDuration.Collect(ch)
+	s.parts.Collect(ch)
 	s.runs.Collect(ch)
 	s.errors.Collect(ch)
 	s.skipped.Collect(ch)

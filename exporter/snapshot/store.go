@@ -58,6 +58,7 @@ type Store struct {
 
 	self        *selfMetrics
 	runDuration *prometheus.HistogramVec
+	parts       *prometheus.HistogramVec
 	runs        *prometheus.CounterVec
 	errors      *prometheus.CounterVec
 	skipped     *prometheus.CounterVec
@@ -79,6 +80,11 @@ func New(now func() time.Time) *Store {
 			Help:    "Wall time of collector runs: query, reading rows and mapping them to metrics.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 		}, []string{"collector", "target"}),
+		parts: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "kos_exporter_collector_part_duration_seconds",
+			Help:    "Wall time of the queries of since_midnight collectors by part: base (midnight to the mark, every settle period), advance (the rows the mark passed since the last run) and recent (from the mark on, every run).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"collector", "target", "part"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kos_exporter_collector_runs_total",
 			Help: "Collector runs started; each run is one query on the target.",
@@ -132,6 +138,7 @@ func (s *Store) SetCollectors(infos []CollectorInfo) {
 		}
 		l := prometheus.Labels{"collector": name, "target": st.info.Target}
 		s.runDuration.DeletePartialMatch(l)
+		s.parts.DeletePartialMatch(l)
 		s.runs.DeletePartialMatch(l)
 		s.errors.DeletePartialMatch(l)
 		s.skipped.DeletePartialMatch(l)
@@ -145,6 +152,14 @@ func (s *Store) SetCollectors(infos []CollectorInfo) {
 func (s *Store) RunStarted(collector string) {
 	if st := s.state(collector); st != nil {
 		s.runs.WithLabelValues(collector, st.info.Target).Inc()
+	}
+}
+
+// ObservePart records the time of one query of a since_midnight
+// collector's run, by part ("base" or "recent"), failed queries included.
+func (s *Store) ObservePart(collector, part string, took time.Duration) {
+	if st := s.state(collector); st != nil {
+		s.parts.WithLabelValues(collector, st.info.Target, part).Observe(took.Seconds())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -46,7 +47,16 @@ const (
 // shutdown), the statement is killed on the server.
 // Errors are *RunError.
 func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
+	return t.run(ctx, c.Timeout, func(ctx context.Context, r *runConn) (*result.Result, *RunError) {
+		return r.query(ctx, c, c.SQL)
+	})
+}
+
+// run gives work a connection for one run, bounded by timeout. When the
+// client gives up first (deadline, or ctx cancelled by a reload or
+// shutdown), the statement is killed on the server.
+func (t *Target) run(ctx context.Context, timeout time.Duration, work func(ctx context.Context, r *runConn) (*result.Result, *RunError)) (*result.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	select {
@@ -59,13 +69,13 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, 
 		<-t.slots
 		return nil, connectFailure(err)
 	}
-	s, err := bindSession(ctx, conn, c.SQL, c.Timeout)
-	if err != nil {
+	r := &runConn{conn: conn, timeout: timeout}
+	mapped, runErr := work(ctx, r)
+	if r.unbound {
 		conn.Close()
 		<-t.slots
-		return nil, classify(ctx, "setting the statement limits", err, true)
+		return nil, runErr
 	}
-	mapped, runErr := query(ctx, conn, s, c)
 	if ctx.Err() == nil {
 		t.releaseLocks(conn) // frees the slot when the session is clean
 		if runErr != nil {
@@ -87,9 +97,30 @@ func (t *Target) Run(ctx context.Context, c *config.Collector) (*result.Result, 
 	// only hit this run's statement, or nothing.
 	discard(conn)
 	conn.Close()
-	runErr.Kill = t.kill(ctx, s.thread)
+	runErr.Kill = t.kill(ctx, r.thread)
 	<-t.slots
 	return nil, runErr
+}
+
+// runConn is the connection of one run.
+type runConn struct {
+	conn    *sql.Conn
+	timeout time.Duration
+	thread  uint64 // of the session, once a statement was bound
+	// unbound: setting the statement limits failed, so the session is
+	// closed rather than cleaned or killed.
+	unbound bool
+}
+
+// query runs sql, bounded, as c's query and maps its rows.
+func (r *runConn) query(ctx context.Context, c *config.Collector, sql string) (*result.Result, *RunError) {
+	s, err := bindSession(ctx, r.conn, sql, r.timeout)
+	if err != nil {
+		r.unbound = true
+		return nil, classify(ctx, "setting the statement limits", err, true)
+	}
+	r.thread = s.thread
+	return query(ctx, r.conn, s, c)
 }
 
 // releaseLocks frees the user-level locks (GET_LOCK) a query may have

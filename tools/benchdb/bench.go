@@ -80,7 +80,7 @@ func bench(ctx context.Context, logger *slog.Logger, out, stderr io.Writer, o op
 	for _, l := range loads {
 		for _, file := range o.configs {
 			began := time.Now()
-			costs, err := measureFile(ctx, l.db, src, file, o.runs)
+			costs, err := measureFile(ctx, l.db, src, file, o.runs, l.load.loadedAt)
 			if err != nil {
 				return fmt.Errorf("scenario %s, %s: %w", l.name, file, err)
 			}

@@ -54,8 +54,9 @@ func (c collectorCost) rowsOK() bool {
 	return c.examinedPerRun() <= 10*c.sentPerRun()+c.counted
 }
 
-// measureFile measures every collector of the collectors file on db.
-func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, runs int) ([]collectorCost, error) {
+// measureFile measures every collector of the collectors file on db,
+// loaded at loadedAt.
+func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, runs int, loadedAt time.Time) ([]collectorCost, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -73,32 +74,78 @@ func measureFile(ctx context.Context, db *sql.DB, src statSource, path string, r
 	if err != nil {
 		return nil, err
 	}
+	now, err := sqlrun.DatabaseNow(ctx, conn)
+	if err != nil {
+		return nil, fmt.Errorf("reading the database clock: %w", err)
+	}
+	// The scenario's moment: what the database's clock read when the
+	// load's rows stopped. A reused load is hours old, and the last
+	// minutes before now hold no rows; the two parts of a since_midnight
+	// collector are measured as they run at the scenario's time of day.
+	now = now.Add(-time.Since(loadedAt))
 	var out []collectorCost
 	for _, c := range cfg.Collectors {
-		cost := collectorCost{name: c.Name, interval: c.Interval}
-		// The first run also warms the buffer pool, as the exporter's
-		// runs every 15 s keep it warm.
-		if cost.counted, err = countedItems(ctx, conn, c); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		for _, q := range queriesOf(c, now) {
+			cost := collectorCost{name: q.name, interval: q.interval}
+			// The first run also warms the buffer pool, as the exporter's
+			// runs every 15 s keep it warm.
+			if cost.counted, err = countedItems(ctx, conn, c, q.sql); err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+			if cost.runStats, err = src.measure(ctx, conn, q.sql, runs); err != nil {
+				return nil, fmt.Errorf("%s: %w", q.name, err)
+			}
+			if q.clock {
+				clock, err := src.measure(ctx, conn, sqlrun.ClockSQL, runs)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %s: %w", q.name, sqlrun.ClockSQL, err)
+				}
+				cost.runStats = cost.runStats.plus(clock)
+			}
+			rows, err := sqlrows.Maps(ctx, conn, "EXPLAIN "+q.sql)
+			if err != nil {
+				return nil, fmt.Errorf("%s: EXPLAIN: %w", q.name, err)
+			}
+			cost.plan = planOf(rows, sizes)
+			out = append(out, cost)
 		}
-		if cost.runStats, err = src.measure(ctx, conn, c.SQL, runs); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Name, err)
-		}
-		rows, err := sqlrows.Maps(ctx, conn, "EXPLAIN "+c.SQL)
-		if err != nil {
-			return nil, fmt.Errorf("%s: EXPLAIN: %w", c.Name, err)
-		}
-		cost.plan = planOf(rows, sizes)
-		out = append(out, cost)
 	}
 	return out, nil
 }
 
-// countedItems runs c and adds up the values that count items (pending,
-// in progress, depth, *_total, histogram counts): the rows a query must
-// read however it is written.
-func countedItems(ctx context.Context, conn *sql.Conn, c *config.Collector) (float64, error) {
-	rows, err := conn.QueryContext(ctx, c.SQL)
+// query is a statement a collector runs, and how often.
+type query struct {
+	name     string
+	interval time.Duration
+	sql      string
+	clock    bool // each run also reads the database's clock first
+}
+
+// queriesOf is what c runs: its query every interval, or, for a
+// since_midnight collector, the base (the day up to the mark) every settle
+// period, and every interval the advance (the rows of one interval, up to
+// the mark) and the recent part (from the mark on, one margin of rows,
+// after the clock). now is the database's.
+func queriesOf(c *config.Collector, now time.Time) []query {
+	sm := c.SinceMidnight
+	if sm == nil {
+		return []query{{name: c.Name, interval: c.Interval, sql: c.SQL}}
+	}
+	from, mark := sqlrun.BaseRange(now, sm.Margin)
+	_, last := sqlrun.BaseRange(now, sm.Margin+c.Interval)
+	_, to := sqlrun.RecentRange(now, mark)
+	return []query{
+		{name: c.Name + " (base)", interval: sm.Settle, sql: sqlrun.BindRange(c, from, mark)},
+		{name: c.Name + " (advance)", interval: c.Interval, sql: sqlrun.BindRange(c, last, mark)},
+		{name: c.Name + " (recent)", interval: c.Interval, sql: sqlrun.BindRange(c, mark, to), clock: true},
+	}
+}
+
+// countedItems runs q, c's query, and adds up the values that count items
+// (pending, in progress, depth, *_total, histogram counts): the rows a
+// query must read however it is written.
+func countedItems(ctx context.Context, conn *sql.Conn, c *config.Collector, q string) (float64, error) {
+	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/kos-ops/kos_exporter/exporter/config"
 	"github.com/kos-ops/kos_exporter/exporter/result"
 )
 
@@ -93,3 +94,65 @@ func TestPer15s(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A since_midnight collector is costed as what the exporter runs: the base
+// every settle period, the advance and the recent part every interval.
+func TestQueriesOf(t *testing.T) {
+	cfg, err := config.Parse([]byte(`targets: {kos: {dsn: x}}
+collectors:
+  - name: plain
+    sql: SELECT 1 AS n
+    metrics: [{name: kos_n, type: gauge, help: N., value: n}]
+  - name: calls
+    since_midnight: {settle: 5m, margin: 1m}
+    sql: SELECT COUNT(*) AS n FROM calls WHERE t >= ? AND t < ?
+    metrics: [{name: kos_calls_total, type: counter, help: N., value: n}]
+`), "c.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		now  string
+		want []query
+	}{
+		{"2026-11-30 20:00:00.5", []query{
+			{name: "plain", interval: 15 * time.Second, sql: "SELECT 1 AS n"},
+			{name: "calls (base)", interval: 5 * time.Minute, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 00:00:00.000000' AND t < '2026-11-30 19:59:00.500000'"},
+			{name: "calls (advance)", interval: 15 * time.Second, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 19:58:45.500000' AND t < '2026-11-30 19:59:00.500000'"},
+			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-11-30 19:59:00.500000' AND t < '2026-12-01 00:00:00.000000'"},
+		}},
+		// Just after midnight the base is one minute.
+		{"2026-12-01 00:02:00", []query{
+			{name: "plain", interval: 15 * time.Second, sql: "SELECT 1 AS n"},
+			{name: "calls (base)", interval: 5 * time.Minute, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:00:00.000000' AND t < '2026-12-01 00:01:00.000000'"},
+			{name: "calls (advance)", interval: 15 * time.Second, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:00:45.000000' AND t < '2026-12-01 00:01:00.000000'"},
+			{name: "calls (recent)", interval: 15 * time.Second, clock: true, sql: "SELECT COUNT(*) AS n FROM calls WHERE t >= '2026-12-01 00:01:00.000000' AND t < '2026-12-02 00:00:00.000000'"},
+		}},
+	} {
+		now, err := time.Parse("2006-01-02 15:04:05.999999", tt.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []query
+		for _, c := range cfg.Collectors {
+			got = append(got, queriesOf(c, now)...)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("at %s:\n got %+v\nwant %+v", tt.now, got, tt.want)
+		}
+	}
+}
+
+func TestRunStatsPlus(t *testing.T) {
+	q := runStats{runs: 3, total: 30 * time.Millisecond, max: 12 * time.Millisecond, times: []time.Duration{8, 10, 12}, examined: 300, sent: 3}
+	clock := runStats{runs: 3, total: 3 * time.Millisecond, max: 2 * time.Millisecond, times: []time.Duration{1, 2, 0}, sent: 3}
+	got := q.plus(clock)
+	want := runStats{runs: 3, total: 33 * time.Millisecond, max: 14 * time.Millisecond, times: []time.Duration{9, 12, 12}, examined: 300, sent: 6}
+	if got.runs != want.runs || got.total != want.total || got.max != want.max || !slices.Equal(got.times, want.times) || got.examined != want.examined || got.sent != want.sent {
+		t.Errorf("plus = %+v, want %+v", got, want)
+	}
+	// Digests know no per-run times and no maximum of an old digest.
+	if got := (runStats{runs: 2, total: 4}).plus(runStats{runs: 2, total: 2, max: 1}); got.times != nil || got.max != 0 || got.median() != 3 {
+		t.Errorf("plus without times = %+v, median %s; want no times, no max, median 3ns", got, got.median())
+	}
+}

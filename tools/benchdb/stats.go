@@ -19,6 +19,21 @@ type runStats struct {
 	examined, sent int64
 }
 
+// plus is s and o run together n times: a run of one is a run of both.
+// Per-run times add up where both sources have them.
+func (s runStats) plus(o runStats) runStats {
+	out := runStats{runs: s.runs, total: s.total + o.total, max: s.max + o.max, examined: s.examined + o.examined, sent: s.sent + o.sent}
+	if len(s.times) == len(o.times) && len(s.times) > 0 {
+		for i := range s.times {
+			out.times = append(out.times, s.times[i]+o.times[i])
+		}
+	}
+	if s.max == 0 || o.max == 0 {
+		out.max = 0 // unknown for one of them
+	}
+	return out
+}
+
 // median is the middle run's time, or the mean where runs are not known
 // one by one. On a shared machine it is the steadier figure: a run that
 // waited for a core inflates the mean.

@@ -55,6 +55,8 @@ func layout() []entry {
 		{src: "kos_exporter", archive: "kos_exporter", pkg: packageBinDir + "/kos_exporter", kind: program},
 		{src: "kos_report", archive: "kos_report", pkg: packageBinDir + "/kos_report", kind: program},
 		{src: "collectors.yaml", archive: "collectors.yaml", pkg: "/etc/kos_exporter/collectors.yaml", kind: config},
+		// For order systems without daily totals: --config.file in ARGS.
+		{src: "collectors-live.yaml", archive: "collectors-live.yaml", pkg: "/etc/kos_exporter/collectors-live.yaml", kind: config},
 		{src: "packaging/default/kos_exporter", archive: "systemd/kos_exporter.default", pkg: "/etc/default/kos_exporter", kind: config},
 		{src: "packaging/default/kos_report", archive: "systemd/kos_report.default", pkg: "/etc/default/kos_report", kind: config},
 		{src: "packaging/systemd/kos_exporter.service", archive: "systemd/kos_exporter.service", pkg: unitDir + "/kos_exporter.service", kind: unit},

@@ -43,6 +43,7 @@ func packagePromise() map[string]promise {
 		"/usr/bin/kos_exporter":                        {0o755, false, "bin/kos_exporter"},
 		"/usr/bin/kos_report":                          {0o755, false, "bin/kos_report"},
 		"/etc/kos_exporter/collectors.yaml":            {0o644, true, "collectors.yaml"},
+		"/etc/kos_exporter/collectors-live.yaml":       {0o644, true, "collectors-live.yaml"},
 		"/etc/default/kos_exporter":                    {0o644, true, "packaging/default/kos_exporter"},
 		"/etc/default/kos_report":                      {0o644, true, "packaging/default/kos_report"},
 		"/usr/lib/systemd/system/kos_exporter.service": {0o644, false, ""},
@@ -112,7 +113,8 @@ func TestRelease(t *testing.T) {
 	t.Run("rpm", r.testRPM)
 	t.Run("archive", r.testArchive)
 	t.Run("units", r.testUnits)
-	t.Run("packaged kos_exporter on the simulator", func(t *testing.T) { r.testExporter(t, sim) })
+	t.Run("packaged kos_exporter on the simulator", func(t *testing.T) { r.testExporter(t, sim, "") })
+	t.Run("packaged kos_exporter on collectors-live.yaml", func(t *testing.T) { r.testExporter(t, sim, "collectors-live.yaml") })
 	t.Run("packaged kos_report", r.testReport)
 }
 

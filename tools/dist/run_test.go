@@ -23,45 +23,68 @@ import (
 )
 
 // command is how systemd would start a packaged unit: its ExecStart with
-// $ARGS from its EnvironmentFile and its Environment= lines, specifiers
-// replaced by spec, and paths below / moved into the extracted deb.
-func (r *release) command(t *testing.T, unit string, spec map[string]string) (args, env []string) {
+// ${NAME} and $ARGS from its Environment= lines and EnvironmentFile (which
+// overrides them), then from set (an admin's edit of that file),
+// specifiers replaced by spec, and paths below / moved into the extracted
+// deb. env is what systemd hands the process.
+func (r *release) command(t *testing.T, unit string, spec, set map[string]string) (args, env []string) {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(r.debRoot, unitDir, unit))
 	if err != nil {
 		t.Fatal(err)
 	}
 	u := parseUnit(b)
-	var extra []string
+	var pairs []string
+	for k, v := range spec {
+		pairs = append(pairs, k, v)
+	}
+	expand := strings.NewReplacer(pairs...).Replace
+	vars := map[string]string{}
+	var order []string
+	assign := func(kv string) {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, ok := vars[k]; !ok {
+			order = append(order, k)
+		}
+		vars[k] = strings.Trim(v, `"`)
+	}
+	for _, e := range u["Service.Environment"] {
+		assign(expand(e))
+	}
 	for _, f := range u["Service.EnvironmentFile"] {
 		defaults, err := os.ReadFile(filepath.Join(r.debRoot, strings.TrimPrefix(f, "-")))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, l := range lines(defaults) {
-			if v, ok := strings.CutPrefix(l, "ARGS="); ok {
-				extra = strings.Fields(strings.Trim(v, `"`))
+			if !strings.HasPrefix(l, "#") {
+				assign(l)
 			}
 		}
 	}
-	var pairs []string
-	for k, v := range spec {
-		pairs = append(pairs, k, v)
+	for k, v := range set {
+		assign(k + "=" + v)
 	}
-	expand := strings.NewReplacer(pairs...).Replace
 	into := strings.NewReplacer("=/etc/", "="+r.debRoot+"/etc/").Replace
 	for i, a := range strings.Fields(u["Service.ExecStart"][0]) {
 		switch {
 		case i == 0:
 			args = append(args, filepath.Join(r.debRoot, a))
 		case a == "$ARGS":
-			args = append(args, extra...)
+			args = append(args, strings.Fields(vars["ARGS"])...)
 		default:
+			a = os.Expand(a, func(name string) string {
+				v, ok := vars[name]
+				if !ok {
+					t.Fatalf("%s: ExecStart names ${%s}, which neither Environment= nor EnvironmentFile sets", unit, name)
+				}
+				return v
+			})
 			args = append(args, into(expand(a)))
 		}
 	}
-	for _, e := range u["Service.Environment"] {
-		env = append(env, expand(e))
+	for _, k := range order {
+		env = append(env, k+"="+vars[k])
 	}
 	return args, env
 }
@@ -142,10 +165,12 @@ func get(url string) (int, string) {
 var collectorUp = regexp.MustCompile(`(?m)^kos_exporter_collector_up\{collector="([^"]+)",target="kos"\} (\S+)$`)
 
 // testExporter starts the packaged kos_exporter as its unit does, on the
-// packaged collectors.yaml, with the DSN in a credentials directory, and
-// wants every collector up on the simulator; then reloads it as
-// systemctl reload does and stops it as systemctl stop does.
-func (r *release) testExporter(t *testing.T, sim string) {
+// packaged collectors file that CONFIG_FILE names (config; "" keeps the
+// unit's default, collectors.yaml), with the DSN in a credentials
+// directory, and wants every collector of that file up on the simulator;
+// then reloads it as systemctl reload does and stops it as systemctl stop
+// does.
+func (r *release) testExporter(t *testing.T, sim, config string) {
 	ports := freeport.New()
 	simAddr, err := ports.Addr()
 	if err != nil {
@@ -168,13 +193,22 @@ func (r *release) testExporter(t *testing.T, sim string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args, env := r.command(t, "kos_exporter.service", map[string]string{"%d": creds})
+	set := map[string]string{}
+	if config != "" {
+		set["CONFIG_FILE"] = "/etc/kos_exporter/" + config
+	} else {
+		config = "collectors.yaml"
+	}
+	args, env := r.command(t, "kos_exporter.service", map[string]string{"%d": creds}, set)
+	if want := "--config.file=" + filepath.Join(r.debRoot, "etc/kos_exporter", config); !slices.Contains(args, want) {
+		t.Fatalf("the unit starts %q, want %s", args, want)
+	}
 	e := start(t, env, append(args, "--web.listen-address="+listen)...)
 	base := "http://" + listen
 	e.waitFor(t, "/-/ready", 60*time.Second, func() bool { code, _ := get(base + "/-/ready"); return code == http.StatusOK })
 
 	var cfg struct{ Collectors []struct{ Name string } }
-	b, err := os.ReadFile(filepath.Join(r.debRoot, "etc/kos_exporter/collectors.yaml"))
+	b, err := os.ReadFile(filepath.Join(r.debRoot, "etc/kos_exporter", config))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +227,7 @@ func (r *release) testExporter(t *testing.T, sim string) {
 	slices.Sort(got)
 	slices.Sort(want)
 	if code != http.StatusOK || len(want) == 0 || !slices.Equal(got, want) {
-		t.Errorf("/metrics: %d, kos_exporter_collector_up %q; want every collector of the packaged collectors.yaml up: %q", code, got, want)
+		t.Errorf("/metrics: %d, kos_exporter_collector_up %q; want every collector of the packaged %s up: %q", code, got, config, want)
 	}
 	t.Logf("%d collectors up: %s", len(got), strings.Join(got, ", "))
 	if !regexp.MustCompile(`(?m)^kos_exporter_build_info\{.*[{,]version="` + regexp.QuoteMeta(testVersion) + `"`).MatchString(body) {
@@ -223,7 +257,7 @@ func (r *release) testReport(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(state, "kos_report"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	args, env := r.command(t, "kos_report.service", map[string]string{"%d": creds, "%S": state})
+	args, env := r.command(t, "kos_report.service", map[string]string{"%d": creds, "%S": state}, nil)
 	p := start(t, env, args...)
 	p.waitFor(t, "Starting kos_report in the log", 20*time.Second, func() bool { return strings.Contains(p.output(), "Starting kos_report") })
 	if strings.Contains(p.output(), "secret") {

@@ -63,11 +63,11 @@ func (r *release) testUnits(t *testing.T) {
 		want map[string][]string
 	}{
 		{"kos_exporter.service", map[string][]string{
-			"Service.ExecStart":       {"/usr/bin/kos_exporter --config.file=/etc/kos_exporter/collectors.yaml $ARGS"},
+			"Service.ExecStart":       {"/usr/bin/kos_exporter --config.file=${CONFIG_FILE} $ARGS"},
 			"Service.ExecReload":      {"/bin/kill -HUP $MAINPID"},
 			"Service.EnvironmentFile": {"-/etc/default/kos_exporter"},
 			"Service.LoadCredential":  {"dsn:/etc/kos_exporter/dsn"},
-			"Service.Environment":     {"KOS_DSN_FILE=%d/dsn"},
+			"Service.Environment":     {"CONFIG_FILE=/etc/kos_exporter/collectors.yaml", "KOS_DSN_FILE=%d/dsn"},
 		}},
 		{"kos_report.service", map[string][]string{
 			"Service.ExecStart":       {"/usr/bin/kos_report --every=1h --webhook.url-file=%d/webhook_url --state.file=%S/kos_report/state.json $ARGS"},

@@ -106,13 +106,15 @@ func TestChecksumRollsPod(t *testing.T) {
 }
 
 // TestCollectorsConfigMap: the shipped collectors.yaml unchanged by
-// default, the value when one is given.
+// default, collectors-live.yaml unchanged when chosen, the value when one
+// is given.
 func TestCollectorsConfigMap(t *testing.T) {
 	const custom = "targets: {kos: {dsn: '${KOS_DSN}'}}\ncollectors: []\n"
 	tests := []struct {
 		name, values, want string
 	}{
 		{"shipped", dsnValues, string(readRepoFile(t, "collectors.yaml"))},
+		{"shipped live-table variant", dsnValues + "collectorsFile: collectors-live.yaml\n", string(readRepoFile(t, "collectors-live.yaml"))},
 		{"from values", dsnValues + "collectors: |\n  targets: {kos: {dsn: '${KOS_DSN}'}}\n  collectors: []\n", custom},
 	}
 	for _, tt := range tests {

@@ -122,23 +122,24 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 	}
 	// Entry name → mode; directories end in "/".
 	wantFiles := map[string]int64{
-		"bin/":                               0o755,
-		"bin/kos_exporter":                   0o755,
-		"bin/kos_report":                     0o755,
-		"etc/":                               0o755,
-		"etc/group":                          0o644,
-		"etc/kos_exporter/":                  0o755,
-		"etc/kos_exporter/collectors.yaml":   0o644,
-		"etc/passwd":                         0o644,
-		"etc/ssl/":                           0o755,
-		"etc/ssl/certs/":                     0o755,
-		"etc/ssl/certs/ca-certificates.crt":  0o644,
-		"usr/":                               0o755,
-		"usr/share/":                         0o755,
-		"usr/share/doc/":                     0o755,
-		"usr/share/doc/kos_exporter/":        0o755,
-		"usr/share/doc/kos_exporter/LICENSE": 0o644,
-		"usr/share/doc/kos_exporter/NOTICE":  0o644,
+		"bin/":                                  0o755,
+		"bin/kos_exporter":                      0o755,
+		"bin/kos_report":                        0o755,
+		"etc/":                                  0o755,
+		"etc/group":                             0o644,
+		"etc/kos_exporter/":                     0o755,
+		"etc/kos_exporter/collectors.yaml":      0o644,
+		"etc/kos_exporter/collectors-live.yaml": 0o644,
+		"etc/passwd":                            0o644,
+		"etc/ssl/":                              0o755,
+		"etc/ssl/certs/":                        0o755,
+		"etc/ssl/certs/ca-certificates.crt":     0o644,
+		"usr/":                                  0o755,
+		"usr/share/":                            0o755,
+		"usr/share/doc/":                        0o755,
+		"usr/share/doc/kos_exporter/":           0o755,
+		"usr/share/doc/kos_exporter/LICENSE":    0o644,
+		"usr/share/doc/kos_exporter/NOTICE":     0o644,
 	}
 	got := map[string]int64{}
 	data := map[string][]byte{}
@@ -153,9 +154,10 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 		t.Errorf("layer files and modes\n%v\nwant\n%v", modes(got), modes(wantFiles))
 	}
 	for entry, file := range map[string]string{
-		"etc/kos_exporter/collectors.yaml":   "collectors.yaml",
-		"usr/share/doc/kos_exporter/LICENSE": "LICENSE",
-		"usr/share/doc/kos_exporter/NOTICE":  "NOTICE",
+		"etc/kos_exporter/collectors.yaml":      "collectors.yaml",
+		"etc/kos_exporter/collectors-live.yaml": "collectors-live.yaml",
+		"usr/share/doc/kos_exporter/LICENSE":    "LICENSE",
+		"usr/share/doc/kos_exporter/NOTICE":     "NOTICE",
 	} {
 		want, err := os.ReadFile(filepath.Join(repoRoot, file))
 		if err != nil {
@@ -186,8 +188,10 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "collectors.yaml"), data["etc/kos_exporter/collectors.yaml"], 0o644); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"collectors.yaml", "collectors-live.yaml"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data["etc/kos_exporter/"+name], 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if p.Architecture == runtime.GOARCH {
 		runBinaries(t, dir, wantLabels)
@@ -197,8 +201,8 @@ func checkImage(t *testing.T, img v1.Image, p v1.Platform, binDir string, wantLa
 var versionLine = regexp.MustCompile(`^(\S+), version (\S+) \(branch: \S+, revision: (\S+)\)`)
 
 // runBinaries runs the binaries taken from the layer: --version must show
-// the labels' version and revision, and the exporter must accept the
-// shipped config with the DSN from a file.
+// the labels' version and revision, and the exporter must accept both
+// shipped collectors files with the DSN from a file.
 func runBinaries(t *testing.T, dir string, labels map[string]string) {
 	for _, n := range []string{"kos_exporter", "kos_report"} {
 		out, err := exec.CommandContext(t.Context(), filepath.Join(dir, n), "--version").CombinedOutput()
@@ -215,10 +219,12 @@ func runBinaries(t *testing.T, dir string, labels map[string]string) {
 	if err := os.WriteFile(dsnFile, []byte("root@tcp(127.0.0.1:3307)/kos\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "kos_exporter"), "--config.check", "--config.file="+filepath.Join(dir, "collectors.yaml"))
-	cmd.Env = []string{"KOS_DSN_FILE=" + dsnFile}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("kos_exporter --config.check on the shipped config: %v\n%s", err, out)
+	for _, name := range []string{"collectors.yaml", "collectors-live.yaml"} {
+		cmd := exec.CommandContext(t.Context(), filepath.Join(dir, "kos_exporter"), "--config.check", "--config.file="+filepath.Join(dir, name))
+		cmd.Env = []string{"KOS_DSN_FILE=" + dsnFile}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("kos_exporter --config.check on the shipped %s: %v\n%s", name, err, out)
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		start     = app.Flag("start", "Simulated time to start at: HH:MM today in the plan's time zone, or RFC 3339; default the plan's opening today (08:00 Asia/Seoul), whenever the process starts.").String()
 		seed      = app.Flag("seed", "Random seed; the same seed replays the same day.").Default("1").Uint64()
 		daily     = app.Flag("activations.daily", "Override the plan's activations per day; its pre-orders and ports scale with them.").Int()
-		retention = app.Flag("retention", "How long finished rows stay in the live tables; 0 deletes them as they finish (no gauge reads them). The in-process server slows down with every row its tables hold.").Default("0s").Duration()
+		retention = app.Flag("retention", "How long finished rows stay in the live tables, with the agency and product call logs; 0 deletes them as they finish and logs no call (collectors.yaml needs neither; collectors-live.yaml needs a day). The in-process server slows down with every row its tables hold.").Default("0s").Duration()
 		incidents = app.Flag("incident", "Inject an incident: name or name@offset (real time after start). Repeatable. One of: "+strings.Join(launchsim.IncidentNames(), ", ")).Strings()
 		switches  = app.Flag("switch", "Change a switch: name[=on|off][@offset]. Repeatable. One of: "+strings.Join(launchsim.SwitchNames(), ", ")).Strings()
 		blip      = app.Flag("blip.length", "How long each agency error blip of the agency_blips incident lasts (real time); one starts every 8 lengths.").Default("30s").Duration()

@@ -1,6 +1,6 @@
 // Package chartfiles keeps the Helm chart's copies of the bundle equal to
 // their sources. Helm reads only files inside the chart directory, so the
-// chart carries rules/*.yaml, dashboards/*.json, collectors.yaml and
+// chart carries rules/*.yaml, dashboards/*.json, both collectors files and
 // bundle.yaml under
 // files/; they are written by Sync, never by hand, and Check tells when
 // they have drifted.
@@ -37,7 +37,7 @@ type Copy struct {
 func Plan(repo string) ([]Copy, error) {
 	var plan []Copy
 	// bundle.yaml names the job the rules select, which the chart rewrites.
-	for _, pattern := range []string{"bundle.yaml", "collectors.yaml", "rules/*.yaml", "dashboards/*.json"} {
+	for _, pattern := range []string{"bundle.yaml", "collectors.yaml", "collectors-live.yaml", "rules/*.yaml", "dashboards/*.json"} {
 		matches, err := filepath.Glob(filepath.Join(repo, pattern))
 		if err != nil {
 			return nil, fmt.Errorf("glob %s: %w", pattern, err)

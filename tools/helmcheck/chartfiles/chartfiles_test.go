@@ -46,6 +46,7 @@ func TestCheckAndSync(t *testing.T) {
 	sources := map[string]string{
 		"bundle.yaml":          "job: kos_exporter\n",
 		"collectors.yaml":      "global: {}\n",
+		"collectors-live.yaml": "global: {live: true}\n",
 		"rules/alerts.yaml":    "groups: []\n",
 		"dashboards/wall.json": "{}\n",
 	}
@@ -61,6 +62,7 @@ func TestCheckAndSync(t *testing.T) {
 			chart: map[string]string{
 				files + "bundle.yaml":          "job: kos_exporter\n",
 				files + "collectors.yaml":      "global: {}\n",
+				files + "collectors-live.yaml": "global: {live: true}\n",
 				files + "rules/alerts.yaml":    "groups: []\n",
 				files + "dashboards/wall.json": "{}\n",
 			},
@@ -68,11 +70,12 @@ func TestCheckAndSync(t *testing.T) {
 		{
 			name: "missing, differing and stray copies",
 			chart: map[string]string{
-				files + "bundle.yaml":         "job: kos_exporter\n",
-				files + "collectors.yaml":     "global: {}\n",
-				files + "rules/alerts.yaml":   "groups: [edited]\n",
-				files + "rules/old.yaml":      "groups: []\n",
-				files + "dashboards/old.json": "{}\n",
+				files + "bundle.yaml":          "job: kos_exporter\n",
+				files + "collectors.yaml":      "global: {}\n",
+				files + "collectors-live.yaml": "global: {live: true}\n",
+				files + "rules/alerts.yaml":    "groups: [edited]\n",
+				files + "rules/old.yaml":       "groups: []\n",
+				files + "dashboards/old.json":  "{}\n",
 			},
 			wantCheck: []string{
 				ChartDir + "/files/dashboards/wall.json is missing (copy of dashboards/wall.json)",
@@ -90,11 +93,12 @@ func TestCheckAndSync(t *testing.T) {
 			chart: map[string]string{},
 			wantCheck: []string{
 				ChartDir + "/files/bundle.yaml is missing (copy of bundle.yaml)",
+				ChartDir + "/files/collectors-live.yaml is missing (copy of collectors-live.yaml)",
 				ChartDir + "/files/collectors.yaml is missing (copy of collectors.yaml)",
 				ChartDir + "/files/dashboards/wall.json is missing (copy of dashboards/wall.json)",
 				ChartDir + "/files/rules/alerts.yaml is missing (copy of rules/alerts.yaml)",
 			},
-			wantSync: []string{"files/bundle.yaml", "files/collectors.yaml", "files/dashboards/wall.json", "files/rules/alerts.yaml"},
+			wantSync: []string{"files/bundle.yaml", "files/collectors-live.yaml", "files/collectors.yaml", "files/dashboards/wall.json", "files/rules/alerts.yaml"},
 		},
 	}
 	for _, tt := range tests {
@@ -138,9 +142,10 @@ func TestPlanErrors(t *testing.T) {
 		files   map[string]string
 		wantErr string
 	}{
-		{"no rules", map[string]string{"bundle.yaml": "", "collectors.yaml": "", "dashboards/a.json": "{}"}, "no file matches rules/*.yaml"},
-		{"no collectors", map[string]string{"bundle.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches collectors.yaml"},
-		{"no bundle.yaml", map[string]string{"collectors.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches bundle.yaml"},
+		{"no rules", map[string]string{"bundle.yaml": "", "collectors.yaml": "", "collectors-live.yaml": "", "dashboards/a.json": "{}"}, "no file matches rules/*.yaml"},
+		{"no collectors", map[string]string{"bundle.yaml": "", "collectors-live.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches collectors.yaml"},
+		{"no live collectors", map[string]string{"bundle.yaml": "", "collectors.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches collectors-live.yaml"},
+		{"no bundle.yaml", map[string]string{"collectors.yaml": "", "collectors-live.yaml": "", "rules/a.yaml": "", "dashboards/a.json": "{}"}, "no file matches bundle.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

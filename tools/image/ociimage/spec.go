@@ -25,6 +25,9 @@ const (
 	User       = "65534:65534"
 	Port       = "9847/tcp"
 	ConfigPath = "/etc/kos_exporter/collectors.yaml"
+	// LiveConfigPath is the variant for order systems without daily
+	// totals: --config.file=/etc/kos_exporter/collectors-live.yaml.
+	LiveConfigPath = "/etc/kos_exporter/collectors-live.yaml"
 	// CAPath is where Go's crypto/x509 looks first on Linux (the Debian
 	// path distroless uses too).
 	CAPath = "/etc/ssl/certs/ca-certificates.crt"
@@ -95,7 +98,7 @@ func Config(m Meta) v1.Config {
 // Inputs are the files a build reads.
 type Inputs struct {
 	BinDir string // holds linux-<arch>/{kos_exporter,kos_report} (make release-bins)
-	Repo   string // the repository: collectors.yaml (shipped unchanged), LICENSE, NOTICE
+	Repo   string // the repository: collectors.yaml and collectors-live.yaml (shipped unchanged), LICENSE, NOTICE
 }
 
 // Entry is one regular file of the image; directories are implied (0755,
@@ -135,6 +138,7 @@ func entries() []entry {
 		binary("kos_exporter"),
 		binary("kos_report"),
 		repoFile(ConfigPath, "collectors.yaml"),
+		repoFile(LiveConfigPath, "collectors-live.yaml"),
 		constant("/etc/passwd", passwd),
 		constant("/etc/group", group),
 		{Entry{CAPath, 0o644}, func(Inputs, string) ([]byte, error) { return CABundle() }},

@@ -28,7 +28,7 @@ func fakeInputs(t *testing.T) Inputs {
 			}
 		}
 	}
-	for name, text := range map[string]string{"collectors.yaml": "targets: {}\n", "LICENSE": "licence\n", "NOTICE": "notice\n"} {
+	for name, text := range map[string]string{"collectors.yaml": "targets: {}\n", "collectors-live.yaml": "targets: {}\n", "LICENSE": "licence\n", "NOTICE": "notice\n"} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -80,7 +80,7 @@ capabilities:
 
 {{/* The collectors.yaml the exporter loads. */}}
 {{- define "kos-exporter.collectors" -}}
-{{- .Values.collectors | default (.Files.Get "files/collectors.yaml") -}}
+{{- .Values.collectors | default (.Files.Get (printf "files/%s" .Values.collectorsFile)) -}}
 {{- end -}}
 
 {{/* The report webhook Secret's name and key. */}}
