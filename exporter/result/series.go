@@ -1,6 +1,7 @@
 package result
 
 import (
+	"slices"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
@@ -21,25 +22,71 @@ type Label struct {
 }
 
 // Series are the samples of a gauge or counter family, packed: a
-// *dto.Metric costs about 280 bytes a series, a packed sample a key string
-// and a float64. A run builds the next result while the previous one is
-// still served, so at a million series that difference is most of the
-// exporter's memory.
+// *dto.Metric costs about 280 bytes a series, a packed sample its label
+// values in one shared string, an end offset and a float64, and no pointer
+// of its own for the garbage collector to follow. A run builds the next
+// result while the previous one is still served, so at a million series
+// that difference is most of the exporter's memory and much of a run's
+// time. Series is filled by one goroutine and never modified once
+// published; copies share the packed keys.
 type Series struct {
 	Layout []Label
-	keys   []string // a series' variable label values, each ended by KeySep
+	// keys holds every sample's variable label values back to back, each
+	// ended by KeySep. A strings.Builder only appends, so the strings it
+	// returned stay valid as it grows.
+	keys   *strings.Builder
+	ends   []int // where each sample's key ends in keys
 	values []float64
 }
 
 // Add appends a sample; key holds the variable label values in Layout's
 // index order, each ended by KeySep.
 func (s *Series) Add(key string, value float64) {
-	s.keys = append(s.keys, key)
-	s.values = append(s.values, value)
+	s.builder(len(key)).WriteString(key)
+	s.added(value)
+}
+
+// AddBytes is Add for a key in a buffer the caller reuses: it is copied.
+func (s *Series) AddBytes(key []byte, value float64) {
+	s.builder(len(key)).Write(key)
+	s.added(value)
+}
+
+// builder returns the keys with room for n more bytes. Grow doubles them
+// when full, where Write would append, which grows a large slice by a
+// quarter and so copies a million series' keys about five times over.
+func (s *Series) builder(n int) *strings.Builder {
+	if s.keys == nil {
+		s.keys = &strings.Builder{}
+	}
+	s.keys.Grow(n)
+	return s.keys
+}
+
+func (s *Series) added(value float64) {
+	s.ends = appendDoubling(s.ends, s.keys.Len())
+	s.values = appendDoubling(s.values, value)
+}
+
+// appendDoubling is append that doubles a full slice (see builder).
+func appendDoubling[E any](s []E, e E) []E {
+	if len(s) == cap(s) {
+		s = slices.Grow(s, max(len(s), 64))
+	}
+	return append(s, e)
+}
+
+// Key is the key of sample i, as it was added.
+func (s *Series) Key(i int) string {
+	start := 0
+	if i > 0 {
+		start = s.ends[i-1]
+	}
+	return s.keys.String()[start:s.ends[i]]
 }
 
 // Len is the number of samples.
-func (s *Series) Len() int { return len(s.keys) }
+func (s *Series) Len() int { return len(s.ends) }
 
 // Pairs builds the label pairs of a series from its variable values.
 func Pairs(layout []Label, values []string) []*dto.LabelPair {
@@ -131,7 +178,7 @@ func newUnpacker(typ dto.MetricType, layout []Label, n int) *unpacker {
 
 func (u *unpacker) unpack(s *Series, start, end int) []*dto.Metric {
 	for i := range end - start {
-		key := s.keys[start+i]
+		key := s.Key(start + i)
 		values := u.values[i*u.vars : (i+1)*u.vars]
 		for j := range values {
 			cut := strings.IndexByte(key, KeySep)

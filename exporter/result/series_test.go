@@ -61,3 +61,22 @@ func TestAllReturnsFreshMetrics(t *testing.T) {
 		t.Errorf("second series = %v", all[1])
 	}
 }
+
+// TestAddBytesCopiesTheKey adds keys from one reused buffer, as the mapper
+// does, past several growths of the packed keys: each sample keeps its own.
+func TestAddBytesCopiesTheKey(t *testing.T) {
+	var s Series
+	var buf []byte
+	for i := range 1000 {
+		buf = fmt.Appendf(buf[:0], "model_%d\xff", i)
+		s.AddBytes(buf, float64(i))
+	}
+	if s.Len() != 1000 {
+		t.Fatalf("Len = %d, want 1000", s.Len())
+	}
+	for i := range 1000 {
+		if got, want := s.Key(i), fmt.Sprintf("model_%d\xff", i); got != want {
+			t.Fatalf("Key(%d) = %q, want %q", i, got, want)
+		}
+	}
+}

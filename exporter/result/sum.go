@@ -40,12 +40,14 @@ func sumSeries(base, recent *Family) Series {
 	out := Series{Layout: recent.Series.Layout}
 	at := map[string]int{}
 	if base != nil {
-		for i, k := range base.Series.keys {
+		for i := range base.Series.Len() {
+			k := base.Series.Key(i)
 			at[k] = i
 			out.Add(k, base.Series.values[i])
 		}
 	}
-	for i, k := range recent.Series.keys {
+	for i := range recent.Series.Len() {
+		k := recent.Series.Key(i)
 		if j, ok := at[k]; ok {
 			out.values[j] += recent.Series.values[i]
 			continue

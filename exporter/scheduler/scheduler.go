@@ -28,8 +28,12 @@ const maxSpread = time.Minute
 
 // Scheduler owns the target pools and one loop per collector.
 type Scheduler struct {
-	store     *snapshot.Store
-	logger    *slog.Logger
+	store  *snapshot.Store
+	logger *slog.Logger
+	// maxSpread is the package's maxSpread. It is a field because the
+	// tests lower it: they apply hourly collectors (so that none runs
+	// twice while they look) and wait for the first runs, which would
+	// otherwise come up to a minute after the start.
 	maxSpread time.Duration
 
 	mu      sync.Mutex

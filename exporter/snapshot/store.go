@@ -217,10 +217,11 @@ func (s *Store) settle(collector string, update func(st *collectorState, now tim
 	}
 	next := *st
 	next.seq = s.seq + 1
-	update(&next, s.now())
+	now := s.now() // the success's time is also what staleness is judged at
+	update(&next, now)
 	var bodies map[string]*body
 	if s.eager() {
-		key, parts := s.freshAt(s.now(), collector, &next)
+		key, parts := s.freshAt(now, collector, &next)
 		s.mu.Unlock()
 		bodies = s.prepare(key, parts)
 	} else {

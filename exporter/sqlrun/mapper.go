@@ -57,7 +57,8 @@ func NewMapper(c *config.Collector, columns []string) (*Mapper, error) {
 	return m, nil
 }
 
-// Add maps one query row, with values as database/sql scans them into *any.
+// Add maps one query row, with values as database/sql scans them into *any
+// (MapRows passes text as *rowText); Add keeps no reference to row.
 // Data problems are counted in the result's Skipped; an error means the run
 // must be discarded, and every later call returns it again.
 func (m *Mapper) Add(row []any) error {

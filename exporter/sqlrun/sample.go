@@ -1,6 +1,7 @@
 package sqlrun
 
 import (
+	"fmt"
 	"slices"
 
 	dto "github.com/prometheus/client_model/go"
@@ -15,7 +16,7 @@ type scalarFamily struct {
 	*familyMeta
 	values     []column
 	valueLabel bool
-	seen       map[string]struct{}
+	index      keyIndex // of f.series, to drop duplicate label sets
 }
 
 func newScalarFamily(meta *familyMeta, mc *config.Metric, r *resolver) (f *scalarFamily, variable []string) {
@@ -23,7 +24,7 @@ func newScalarFamily(meta *familyMeta, mc *config.Metric, r *resolver) (f *scala
 	if mc.Type == config.TypeCounter {
 		meta.typ = dto.MetricType_COUNTER
 	}
-	f = &scalarFamily{familyMeta: meta, seen: map[string]struct{}{}}
+	f = &scalarFamily{familyMeta: meta, index: newKeyIndex()}
 	variable = slices.Clone(mc.Labels)
 	names := mc.Values
 	if mc.Value != "" {
@@ -52,16 +53,20 @@ func (f *scalarFamily) add(m *Mapper, row []cell) error {
 		if f.valueLabel {
 			m.key = append(append(m.key[:base], vc.name...), result.KeySep)
 		}
-		if _, dup := f.seen[string(m.key)]; dup {
+		dup, h := f.index.find(&f.series, m.key)
+		if dup >= 0 {
 			m.skip(f.name, vc.name, result.SkipDuplicate)
 			continue
 		}
 		if err := m.reserve(1); err != nil {
 			return err
 		}
-		key := string(m.key)
-		f.seen[key] = struct{}{}
-		f.series.Add(key, v)
+		n := f.series.Len()
+		if n >= maxIndexed {
+			return fmt.Errorf("collector %q: more than %d series in metric %q: %w", m.collector, maxIndexed, f.name, ErrTooManySeries)
+		}
+		f.index.insert(h, n)
+		f.series.AddBytes(m.key, v)
 	}
 	return nil
 }

@@ -22,8 +22,9 @@ type cell struct {
 }
 
 // read is the one place that knows the Go types database/sql scans into
-// *any: text, as the text protocol delivers strings and DECIMAL, or an
-// integer, float, bool or time the driver decoded. It sets c from v; the
+// *any: text, as the text protocol delivers strings and DECIMAL (or
+// *rowText, MapRows' copy of it), or an integer, float, bool or time the
+// driver decoded. It sets c from v; the
 // label form of a decoded value is appended to buf, which is returned.
 func read(buf []byte, v any, c *cell) []byte {
 	start := len(buf)
@@ -37,6 +38,9 @@ func read(buf []byte, v any, c *cell) []byte {
 		return buf
 	case sql.RawBytes:
 		*c = cell{text: v, decimal: true}
+		return buf
+	case *rowText:
+		*c = cell{text: *v, decimal: true}
 		return buf
 	case string:
 		buf = append(buf, v...)
