@@ -41,7 +41,7 @@ func exporterOutage(t *testing.T, e *env) {
 	}
 	s.await(ctx, t, dataAlert, t0, "from injection (data alert open before the outage)")
 
-	down := expect{alert: "KOSExporterDown", labels: map[string]string{"job": "kos_exporter", "instance": s.exporterAddr, "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}}
+	down := expect{alert: "KOSExporterDown", labels: map[string]string{"job": "kos_exporter", "instance": s.exporterAddr, "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}, goal: pageGoal}
 	t1 := time.Now()
 	s.exporter.stop() // SIGTERM
 	dataAlert.status = "resolved"
@@ -61,7 +61,7 @@ func exporterOutage(t *testing.T, e *env) {
 	down.status = "resolved"
 	s.await(ctx, t, down, t2, "from the exporter's start")
 
-	absent := expect{alert: "KOSExporterAbsent", labels: map[string]string{"job": "kos_exporter", "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}}
+	absent := expect{alert: "KOSExporterAbsent", labels: map[string]string{"job": "kos_exporter", "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}, goal: pageGoal}
 	t3 := time.Now()
 	if err := s.scrapeExporter(false); err != nil {
 		t.Fatal(err)

@@ -156,7 +156,7 @@ func (sc alertScenario) run(t *testing.T, e *env) {
 	}
 	all := append(slices.Clone(sc.want), sc.wantLater...)
 	for _, x := range all {
-		x.status, x.goal = "resolved", 0 // the goal is the page's
+		x.status = "resolved"
 		s.await(ctx, t, x, t1, "from the end of the incident")
 	}
 	sleep(ctx, settle)
@@ -207,7 +207,7 @@ func endAndResolve(ctx context.Context, t *testing.T, s *stack, incident string,
 		s.await(ctx, t, x, t1, "after the incident ended (pending before)")
 	}
 	for _, x := range append([]expect{want}, extra.want...) {
-		x.status, x.goal = "resolved", 0 // the goal is the page's
+		x.status = "resolved"
 		s.await(ctx, t, x, t1, "from the end of the incident")
 	}
 }

@@ -32,7 +32,7 @@ func databaseGone(t *testing.T, e *env) {
 
 	t1 := time.Now()
 	s.sim.stop()
-	targetDown := expect{alert: "KOSExporterTargetDown", labels: map[string]string{"target": "kos", "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}}
+	targetDown := expect{alert: "KOSExporterTargetDown", labels: map[string]string{"target": "kos", "part": "platform", "severity": "critical"}, receivers: []string{pager, platform}, goal: pageGoal}
 	s.await(ctx, t, targetDown, t1, "from database stop")
 
 	// The collectors fail too (KOSExporterCollectorDown, for 5m → 15 s):
