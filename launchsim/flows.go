@@ -11,7 +11,7 @@ var (
 	mnpDailyKey        = []string{"day", "direction", "other_carrier"}
 	agencyDailyKey     = []string{"day", "agency", "operation", "le"}
 	productDailyKey    = []string{"day", "product", "operation"}
-	insuranceCols      = []string{"id", "activation_id", "model", "signed_at", "sync_state", "precheck_skipped"}
+	insuranceCols      = []string{"id", "activation_id", "model", "kind", "channel", "signed_at", "sync_state", "precheck_skipped"}
 	queueCols          = []string{"id", "position", "model", "storage", "below_threshold", "enqueued_at", "state"}
 	otaCols            = []string{"id", "activation_id", "requested_at", "state"}
 	ottCols            = []string{"id", "activation_id", "requested_at", "state"}
@@ -105,7 +105,7 @@ func (s *Sim) completeActivation(b *batch, now time.Time, id int64) {
 		if skipped {
 			b.add("activation_daily", activationDailyKey, key, "precheck_skipped", 1)
 		}
-		s.newInsurance(b, now, id, p.model, skipped)
+		s.newInsurance(b, now, id, p, skipped)
 	}
 	if p.ota {
 		s.newOTA(b, now, id)
@@ -166,9 +166,9 @@ func (s *Sim) settleOpening(b *batch, now time.Time, id int64, direction string)
 // newInsurance starts a sign-up's sync: KOS → Mobins, then Mobins → KAIT.
 // skipped: the KAIT pre-check was skipped (switch on), so KAIT's
 // confirmation at the end of the sync is the sign-up's post-check.
-func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, model string, skipped bool) {
+func (s *Sim) newInsurance(b *batch, now time.Time, activationID int64, p activationPlan, skipped bool) {
 	id := s.id("insurance_signup")
-	b.insert("insurance_signup", insuranceCols, id, activationID, model, s.ts(now), "mobins_pending", skipped)
+	b.insert("insurance_signup", insuranceCols, id, activationID, p.model, p.kind, p.channel, s.ts(now), "mobins_pending", skipped)
 	s.schedule1(stageMobins, s.after(now, s.insurancePlan(id).mobinsDelay), id, "", 0)
 }
 

@@ -217,7 +217,7 @@ func (g *generator) activation(at time.Time, preorder bool) {
 		if skipped {
 			g.daily.add("activation_daily", activationDailyKey, key, "precheck_skipped", 1)
 		}
-		g.insurance(fin, id, p.model, skipped)
+		g.insurance(fin, id, p, skipped)
 	}
 	if p.ota {
 		g.ota(fin, id)
@@ -247,7 +247,7 @@ func (g *generator) mnp(at time.Time, direction string, activationID int64) {
 	g.row("mnp_request", mnpLoadCols, id, actID, direction, p.carrier, s.ts(at), state, openingAt)
 }
 
-func (g *generator) insurance(signed time.Time, activationID int64, model string, skipped bool) {
+func (g *generator) insurance(signed time.Time, activationID int64, a activationPlan, skipped bool) {
 	s := g.s
 	id := s.id("insurance_signup")
 	p := s.insurancePlan(id)
@@ -263,7 +263,7 @@ func (g *generator) insurance(signed time.Time, activationID int64, model string
 	default:
 		state, mobinsAt, finished = "synced", s.ts(mobins), s.ts(kait)
 	}
-	g.row("insurance_signup", insuranceLoadCols, id, activationID, model, s.ts(signed), state, skipped, mobinsAt, finished)
+	g.row("insurance_signup", insuranceLoadCols, id, activationID, a.model, a.kind, a.channel, s.ts(signed), state, skipped, mobinsAt, finished)
 }
 
 func (g *generator) ota(requested time.Time, activationID int64) {

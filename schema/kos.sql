@@ -192,6 +192,8 @@ CREATE TABLE IF NOT EXISTS insurance_signup (
   id               BIGINT      NOT NULL,
   activation_id    BIGINT      NOT NULL,
   model            VARCHAR(32) NOT NULL,
+  kind             VARCHAR(16) NOT NULL,
+  channel          VARCHAR(16) NOT NULL,
   signed_at        DATETIME    NOT NULL,
   sync_state       VARCHAR(16) NOT NULL,
   precheck_skipped TINYINT     NOT NULL DEFAULT 0,
@@ -201,7 +203,7 @@ CREATE TABLE IF NOT EXISTS insurance_signup (
   KEY insurance_mobins_leg (sync_state, signed_at),
   KEY insurance_kait_leg (sync_state, mobins_synced_at),
   KEY insurance_postcheck (precheck_skipped, sync_state, signed_at),
-  KEY insurance_signed (signed_at, activation_id),
+  KEY insurance_signed (signed_at, model, kind, channel, precheck_skipped),
   KEY insurance_finished (finished_at)
 );
 
