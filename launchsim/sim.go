@@ -475,22 +475,31 @@ func (s *Sim) day(t time.Time) string { return t.In(s.loc).Format(time.DateOnly)
 func (s *Sim) prune(ctx context.Context, now time.Time) error {
 	cutoff := s.ts(now.Add(-s.opt.Retention))
 	for _, t := range liveTables {
-		if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", t.name, t.finished), cutoff); err != nil {
-			return fmt.Errorf("%s: %w", t.name, err)
+		if err := s.deleteThrough(ctx, t.name, t.finished, cutoff); err != nil {
+			return err
 		}
 	}
 	if s.keepsRows() {
 		for _, t := range callLogs {
-			if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", t.name, t.at), cutoff); err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
+			if err := s.deleteThrough(ctx, t.name, t.at, cutoff); err != nil {
+				return err
 			}
 		}
 	}
 	old := s.day(now.Add(-dailyRetention))
-	for _, t := range []string{"activation_daily", "mnp_daily", "agency_call_daily", "product_call_daily", "wait_queue_daily", "ota_daily", "error_queue_daily"} {
+	for _, t := range dailyTables {
 		if _, err := s.db.ExecContext(ctx, "DELETE FROM "+t+" WHERE day < ?", old); err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
+	}
+	return nil
+}
+
+// deleteThrough deletes the rows of table whose column is at or before
+// cutoff.
+func (s *Sim) deleteThrough(ctx context.Context, table, column, cutoff string) error {
+	if _, err := s.db.ExecContext(ctx, fmt.Sprintf("DELETE FROM %s WHERE %s <= ?", table, column), cutoff); err != nil {
+		return fmt.Errorf("%s: %w", table, err)
 	}
 	return nil
 }
