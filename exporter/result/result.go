@@ -10,9 +10,13 @@ import dto "github.com/prometheus/client_model/go"
 // published.
 type Result struct {
 	Families []Family // one per configured metric, in config order
-	Series   int      // exposed series (a histogram counts buckets+1 (+Inf) +2 (sum,count))
+	Series   int      // exposed series (a histogram counts HistogramSeries)
 	Skipped  map[Skip]int
 }
+
+// HistogramSeries is how many series a histogram with bounds buckets (not
+// counting +Inf) exposes: its buckets, +Inf, sum and count.
+func HistogramSeries(bounds int) int { return bounds + 3 }
 
 // Family is the series of one configured metric, in the query's order:
 // histograms as built metrics, gauges and counters packed.

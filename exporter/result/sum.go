@@ -25,7 +25,7 @@ func Sum(base, recent *Result) *Result {
 		if r.Type == dto.MetricType_HISTOGRAM {
 			f.Metrics = sumHistograms(b, &r)
 			for _, m := range f.Metrics {
-				out.Series += len(m.GetHistogram().GetBucket()) + 3 // buckets, +Inf, sum, count
+				out.Series += HistogramSeries(len(m.GetHistogram().GetBucket()))
 			}
 		} else {
 			f.Series = sumSeries(b, &r)

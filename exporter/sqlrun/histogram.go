@@ -70,8 +70,7 @@ func (f *histogramFamily) add(m *Mapper, row []cell) error {
 		m.skip(f.name, f.bucket.name, result.SkipDuplicate)
 		return nil
 	case !found:
-		// Buckets, +Inf, sum and count.
-		if err := m.reserve(len(f.bounds) + 3); err != nil {
+		if err := m.reserve(result.HistogramSeries(len(f.bounds))); err != nil {
 			return err
 		}
 		key := string(m.key)
