@@ -140,11 +140,14 @@ helm-test:
 helm-sync:
 	cd tools/helmcheck && $(GO) run ./sync
 
+# SQL_EXPORTER=path/to/sql_exporter adds burningalchemist/sql_exporter on
+# the same 100k-series table to the load check (README "At scale").
+SQL_EXPORTER ?=
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./exporter/...
 	@echo "bench: kos_launchsim plays a launch day at SPEED 480, 960 and 1920 on a virtual clock (about 30 s)"
 	$(GO) test -run '^$$' -bench LaunchDay -benchtime 1x -count=1 ./launchsim
-	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter
+	$(GO) run ./tools/loadcheck --exporter $(BIN)/kos_exporter $(if $(SQL_EXPORTER),--sql-exporter '$(SQL_EXPORTER)')
 
 # What the collectors cost a real MySQL/MariaDB (docs/bench-db.md, README
 # "What it costs your database"): tools/benchdb loads launch-day scenarios

@@ -44,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app.Flag("series", "Series of the big collector.").Default("100000").IntVar(&o.series)
 	app.Flag("huge", "Series of the million-series check; 0 skips it.").Default("1000000").IntVar(&o.huge)
 	app.Flag("collectors", "Collectors of the many-collectors check (spread over 5 targets); 0 skips it.").Default("200").IntVar(&o.collectors)
+	app.Flag("sql-exporter", "burningalchemist/sql_exporter binary to serve the same big table with, for comparison; empty skips it.").PlaceHolder("BIN").StringVar(&o.sqlExporter)
 	if code, done := app.Parse(args); done {
 		return code
 	}
@@ -57,6 +58,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // options are the command's flags.
 type options struct {
 	exporter, dsn string
+	sqlExporter   string
 	phase         time.Duration
 	series        int
 	huge          int
@@ -172,6 +174,11 @@ collectors:
 	exp.stop()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if o.sqlExporter != "" {
+		if err := sqlExporterCheck(ctx, out, o, viaProxy); err != nil {
+			return err
+		}
 	}
 
 	// 3. Queries abandoned by the client must not pile up on the server.
