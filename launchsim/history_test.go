@@ -272,12 +272,12 @@ func TestLiveCollectorsShareGauges(t *testing.T) {
 const liveCounterInterval = 15 * time.Second
 
 // unplaced is c without its positions in the file, and without its query
-// and schedule unless withSQL.
+// and schedule (and how its query's rows combine) unless withSQL.
 func unplaced(c *config.Collector, withSQL bool) config.Collector {
 	out := *c
 	out.Pos = config.Pos{}
 	if !withSQL {
-		out.SQL, out.Interval, out.Staleness, out.SinceMidnight = "", 0, 0, nil
+		out.SQL, out.Interval, out.Staleness, out.SinceMidnight, out.SumDuplicates = "", 0, 0, nil, false
 	}
 	out.Metrics = nil
 	for _, m := range c.Metrics {

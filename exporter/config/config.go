@@ -112,6 +112,11 @@ type Collector struct {
 	// SinceMidnight is set when the collector counts the database's day
 	// in two parts; its SQL then has placeholders.
 	SinceMidnight *SinceMidnight
+	// SumDuplicates (duplicates: sum) adds up the values of rows with the
+	// same labels instead of keeping the first: a query may then return a
+	// group once per branch of a UNION ALL, which costs the server less than
+	// grouping the union again.
+	SumDuplicates bool
 	Metrics       []*Metric
 	Pos           Pos
 }

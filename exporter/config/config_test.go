@@ -86,6 +86,10 @@ func TestLoadBadConfigs(t *testing.T) {
 			`39: collector "still_refused": sql: locking clause "FOR UPDATE" is not allowed: a war-room query must never block the system it watches`,
 			`42: collector "plain": sql: placeholder "?" is not allowed (only a since_midnight collector's time ranges take placeholders)`,
 		}},
+		{"duplicates.bad.yml", []string{
+			`6: collector "merged": duplicates "add": must be drop (keep the first row of a label set) or sum (add their values)`,
+			`11: collector "listed": duplicates: expected a scalar, got a sequence`,
+		}},
 		{"collector_names.bad.yml", []string{
 			`5: collector "bad-name": invalid name: must match [a-zA-Z_][a-zA-Z0-9_]*`,
 			`13: collector "dup": duplicate collector name, first declared at line 9`,
@@ -450,6 +454,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 						Name: "queue", Target: "kos",
 						SQL:      "SELECT bound, n, age FROM wait_queue",
 						Interval: 30 * time.Second, Timeout: 10 * time.Second, Staleness: 5 * time.Minute, MaxSeries: 500,
+						SumDuplicates: true,
 						Metrics: []*Metric{{
 							Name:         "kos_wait_queue_age_seconds",
 							Type:         TypeHistogram,
@@ -458,7 +463,7 @@ func TestLoadGoodConfigs(t *testing.T) {
 							BucketColumn: "bound",
 							Buckets:      []float64{60, 300},
 							Sum:          "age",
-							Pos:          Pos{file, 61},
+							Pos:          Pos{file, 62},
 						}},
 						Pos: Pos{file, 56},
 					},

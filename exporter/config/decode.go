@@ -54,6 +54,7 @@ type rawCollector struct {
 	subject           string
 	line              int
 	name, target, sql field[string]
+	duplicates        field[string]
 	schedule
 	sinceMidnight rawSinceMidnight
 	metrics       field[[]*rawMetric]
@@ -446,6 +447,8 @@ func (p *parser) collector(i int, n *yaml.Node) *rawCollector {
 			p.str(&c.target, k, v, c.subject)
 		case "sql":
 			p.str(&c.sql, k, v, c.subject)
+		case "duplicates":
+			p.str(&c.duplicates, k, v, c.subject)
 		case "metrics":
 			c.metrics.line = k.Line
 			c.metrics.ok = p.sequence(v, key, c.subject, func(i int, v *yaml.Node) {

@@ -200,6 +200,13 @@ func (p *parser) buildCollector(cfg *Config, rc *rawCollector) *Collector {
 		p.errorf(rc.metrics.line, s, "metrics must not be empty")
 	}
 	switch {
+	case !rc.duplicates.ok, rc.duplicates.v == "drop":
+	case rc.duplicates.v == "sum":
+		c.SumDuplicates = true
+	default:
+		p.errorf(rc.duplicates.line, s, "duplicates %q: must be drop (keep the first row of a label set) or sum (add their values)", rc.duplicates.v)
+	}
+	switch {
 	case rc.target.ok:
 		if cfg.Target(c.Target) == nil {
 			p.errorf(rc.target.line, s, "unknown target %q", c.Target)

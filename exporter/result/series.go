@@ -76,6 +76,9 @@ func appendDoubling[E any](s []E, e E) []E {
 	return append(s, e)
 }
 
+// AddTo adds value to sample i's value, while s is being filled.
+func (s *Series) AddTo(i int, value float64) { s.values[i] += value }
+
 // Key is the key of sample i, as it was added.
 func (s *Series) Key(i int) string {
 	start := 0

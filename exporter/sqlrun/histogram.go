@@ -66,6 +66,10 @@ func (f *histogramFamily) add(m *Mapper, row []cell) error {
 
 	s, found := f.series[string(m.key)]
 	switch {
+	case found && s.seen[b] && m.sumDups:
+		s.counts[b] += n
+		s.sum += sum
+		return nil
 	case found && s.seen[b]:
 		m.skip(f.name, f.bucket.name, result.SkipDuplicate)
 		return nil

@@ -21,6 +21,7 @@ var ErrTooManySeries = errors.New("too many series")
 type Mapper struct {
 	collector string
 	maxSeries int
+	sumDups   bool // add up rows of one label set (duplicates: sum)
 	series    int
 	families  []family
 	cells     []cell // the row being added, read once for every family
@@ -44,6 +45,7 @@ func NewMapper(c *config.Collector, columns []string) (*Mapper, error) {
 	m := &Mapper{
 		collector: c.Name,
 		maxSeries: c.MaxSeries,
+		sumDups:   c.SumDuplicates,
 		cells:     make([]cell, len(columns)),
 		skipped:   map[result.Skip]int{},
 	}

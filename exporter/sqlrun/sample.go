@@ -54,7 +54,11 @@ func (f *scalarFamily) add(m *Mapper, row []cell) error {
 			m.key = append(append(m.key[:base], vc.name...), result.KeySep)
 		}
 		dup, h := f.index.find(&f.series, m.key)
-		if dup >= 0 {
+		switch {
+		case dup >= 0 && m.sumDups:
+			f.series.AddTo(dup, v)
+			continue
+		case dup >= 0:
 			m.skip(f.name, vc.name, result.SkipDuplicate)
 			continue
 		}
