@@ -459,9 +459,9 @@ func TestRunReassertsLimits(t *testing.T) {
 		t.Skip("in-process server enforces no statement time limit; the limit case runs only against " + mysqltest.EnvDSN)
 	}
 	// The session's own max_statement_time is 0 now; the statement still
-	// carries its limit. The client allows 10 s, so only the server can
-	// stop SLEEP(3) with its error.
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	// carries its limit. The client allows longer, so only the server can
+	// stop the sleep with its error.
+	ctx, cancel := context.WithTimeout(ctx, sleepClientLimit)
 	defer cancel()
 	conn, err = tgt.db.Conn(ctx)
 	if err != nil {
