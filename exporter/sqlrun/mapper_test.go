@@ -87,6 +87,7 @@ var histColumns = []string{"agency", "le", "n", "s"}
 func TestMapper(t *testing.T) {
 	tests := []struct {
 		name    string
+		sum     bool // duplicates: sum
 		metrics []string
 		columns []string
 		rows    [][]any
@@ -526,10 +527,77 @@ kos_agency_calls_total{agency="B",result="error"} 0
 			columns: []string{"model", "kind", "n", "agency", "le", "s"},
 			want:    "",
 		},
+		{
+			name:    "duplicates: sum adds up gauge rows of one label set",
+			sum:     true,
+			metrics: []string{stockGauge},
+			columns: []string{"model", "kind", "n"},
+			rows: [][]any{
+				{txt("x1"), txt("new"), txt("1")},
+				{txt("x1"), txt("port"), txt("4")},
+				{txt("x1"), txt("new"), txt("2.5")},
+				{"x1", "new", nil},
+			},
+			want: `
+# HELP kos_stock_units Units in stock.
+# TYPE kos_stock_units gauge
+kos_stock_units{kind="new",model="x1",part="contract"} 3.5
+kos_stock_units{kind="port",model="x1",part="contract"} 4
+`,
+			series:  2,
+			skipped: map[result.Skip]int{skip("kos_stock_units", "n", result.SkipNullValue): 1},
+		},
+		{
+			name:    "duplicates: sum adds up counter branches, each filling its value column",
+			sum:     true,
+			metrics: []string{callsCounter},
+			columns: []string{"agency", "ok", "error"},
+			rows: [][]any{
+				{txt("sgi"), txt("7"), txt("0")},
+				{txt("kait"), txt("1"), txt("0")},
+				{txt("sgi"), txt("0"), txt("2")},
+				{txt("sgi"), txt("3"), txt("-1")},
+			},
+			want: `
+# HELP kos_agency_calls_total Agency calls by result.
+# TYPE kos_agency_calls_total counter
+kos_agency_calls_total{agency="kait",result="error"} 0
+kos_agency_calls_total{agency="kait",result="ok"} 1
+kos_agency_calls_total{agency="sgi",result="error"} 2
+kos_agency_calls_total{agency="sgi",result="ok"} 10
+`,
+			series:  4,
+			skipped: map[result.Skip]int{skip("kos_agency_calls_total", "error", result.SkipNegativeCounter): 1},
+		},
+		{
+			name:    "duplicates: sum adds up histogram bucket rows",
+			sum:     true,
+			metrics: []string{durationHistogram},
+			columns: histColumns,
+			rows: [][]any{
+				{txt("A"), txt("0.1"), txt("1"), txt("0.0625")},
+				{txt("A"), txt("+Inf"), txt("1"), txt("2")},
+				{txt("A"), txt("0.1"), txt("2"), txt("0.125")},
+			},
+			want: `
+# HELP kos_agency_call_duration_seconds Agency call latency.
+# TYPE kos_agency_call_duration_seconds histogram
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 3
+kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 3
+kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 3
+kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 4
+kos_agency_call_duration_seconds_sum{agency="A"} 2.1875
+kos_agency_call_duration_seconds_count{agency="A"} 4
+`,
+			series:  6,
+			skipped: map[result.Skip]int{},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := mapAll(t, collector(t, 1000, tt.metrics...), tt.columns, tt.rows)
+			c := collector(t, 1000, tt.metrics...)
+			c.SumDuplicates = tt.sum
+			got := mapAll(t, c, tt.columns, tt.rows)
 			assertExposition(t, allMetrics(got), tt.want)
 			if got.Series != tt.series {
 				t.Errorf("Series = %d, want %d", got.Series, tt.series)
@@ -609,98 +677,6 @@ func TestNewMapperErrors(t *testing.T) {
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error:\n got %s\nwant %s", err, tt.want)
-			}
-		})
-	}
-}
-
-// TestMapperSumDuplicates: with duplicates: sum, rows of one label set add
-// up (one row per branch of a UNION ALL), per value column and per bucket;
-// a NULL or bad value is still skipped, not added.
-func TestMapperSumDuplicates(t *testing.T) {
-	tests := []struct {
-		name    string
-		metrics []string
-		columns []string
-		rows    [][]any
-		want    string
-		series  int
-		skipped map[result.Skip]int
-	}{
-		{
-			name:    "gauge rows of one label set",
-			metrics: []string{stockGauge},
-			columns: []string{"model", "kind", "n"},
-			rows: [][]any{
-				{txt("x1"), txt("new"), txt("1")},
-				{txt("x1"), txt("port"), txt("4")},
-				{txt("x1"), txt("new"), txt("2.5")},
-				{"x1", "new", nil},
-			},
-			want: `
-# HELP kos_stock_units Units in stock.
-# TYPE kos_stock_units gauge
-kos_stock_units{kind="new",model="x1",part="contract"} 3.5
-kos_stock_units{kind="port",model="x1",part="contract"} 4
-`,
-			series:  2,
-			skipped: map[result.Skip]int{skip("kos_stock_units", "n", result.SkipNullValue): 1},
-		},
-		{
-			name:    "counter branches fill different value columns",
-			metrics: []string{callsCounter},
-			columns: []string{"agency", "ok", "error"},
-			rows: [][]any{
-				{txt("sgi"), txt("7"), txt("0")},
-				{txt("kait"), txt("1"), txt("0")},
-				{txt("sgi"), txt("0"), txt("2")},
-				{txt("sgi"), txt("3"), txt("-1")},
-			},
-			want: `
-# HELP kos_agency_calls_total Agency calls by result.
-# TYPE kos_agency_calls_total counter
-kos_agency_calls_total{agency="kait",result="error"} 0
-kos_agency_calls_total{agency="kait",result="ok"} 1
-kos_agency_calls_total{agency="sgi",result="error"} 2
-kos_agency_calls_total{agency="sgi",result="ok"} 10
-`,
-			series:  4,
-			skipped: map[result.Skip]int{skip("kos_agency_calls_total", "error", result.SkipNegativeCounter): 1},
-		},
-		{
-			name:    "histogram bucket rows",
-			metrics: []string{durationHistogram},
-			columns: histColumns,
-			rows: [][]any{
-				{txt("A"), txt("0.1"), txt("1"), txt("0.0625")},
-				{txt("A"), txt("+Inf"), txt("1"), txt("2")},
-				{txt("A"), txt("0.1"), txt("2"), txt("0.125")},
-			},
-			want: `
-# HELP kos_agency_call_duration_seconds Agency call latency.
-# TYPE kos_agency_call_duration_seconds histogram
-kos_agency_call_duration_seconds_bucket{agency="A",le="0.1"} 3
-kos_agency_call_duration_seconds_bucket{agency="A",le="0.5"} 3
-kos_agency_call_duration_seconds_bucket{agency="A",le="1"} 3
-kos_agency_call_duration_seconds_bucket{agency="A",le="+Inf"} 4
-kos_agency_call_duration_seconds_sum{agency="A"} 2.1875
-kos_agency_call_duration_seconds_count{agency="A"} 4
-`,
-			series:  6,
-			skipped: map[result.Skip]int{},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := collector(t, 1000, tt.metrics...)
-			c.SumDuplicates = true
-			got := mapAll(t, c, tt.columns, tt.rows)
-			assertExposition(t, allMetrics(got), tt.want)
-			if got.Series != tt.series {
-				t.Errorf("Series = %d, want %d", got.Series, tt.series)
-			}
-			if !maps.Equal(got.Skipped, tt.skipped) {
-				t.Errorf("Skipped = %v, want %v", got.Skipped, tt.skipped)
 			}
 		})
 	}
