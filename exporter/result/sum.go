@@ -49,7 +49,7 @@ func sumSeries(base, recent *Family) Series {
 	for i := range recent.Series.Len() {
 		k := recent.Series.Key(i)
 		if j, ok := at[k]; ok {
-			out.values[j] += recent.Series.values[i]
+			out.AddTo(j, recent.Series.values[i])
 			continue
 		}
 		out.Add(k, recent.Series.values[i])

@@ -323,35 +323,59 @@ func startExporter(ctx context.Context, bin, config string) (*exporter, error) {
 // startExporterLogging is startExporter; with debug, the exporter logs at
 // debug level into exporter.log instead of at error level to stderr.
 func startExporterLogging(ctx context.Context, bin, config string, debug bool) (*exporter, error) {
-	dir, err := os.MkdirTemp("", "loadcheck")
-	if err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, "collectors.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	addr, err := freeport.New().Addr()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
 	level, log := "error", (*logBuffer)(nil)
 	if debug {
 		level, log = "debug", &logBuffer{}
 	}
-	cmd := exec.Command(bin, "--config.file", path, "--web.listen-address", addr, "--log.level", level)
+	return startChild(ctx, child{
+		bin: bin, file: "collectors.yaml", config: config,
+		args: func(path, addr string) []string {
+			return []string{"--config.file", path, "--web.listen-address", addr, "--log.level", level}
+		},
+		log:   log,
+		ready: "kos_exporter_collector_up", limit: 30 * time.Second,
+	})
+}
+
+// child is an exporter process to start: its binary, its config file's
+// name and content, its flags given the file's path and the listen
+// address, where its log goes (nil: stderr), and the text its page shows
+// once it serves, within limit.
+type child struct {
+	bin, file, config string
+	args              func(path, addr string) []string
+	log               *logBuffer
+	ready             string
+	limit             time.Duration
+}
+
+// startChild writes c's config into a temporary directory, starts c on a
+// free port and waits until its page shows c.ready.
+func startChild(ctx context.Context, c child) (*exporter, error) {
+	dir, err := os.MkdirTemp("", "loadcheck")
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, c.file)
+	addr, err := freeport.New().Addr()
+	if err == nil {
+		err = os.WriteFile(path, []byte(c.config), 0o600)
+	}
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	cmd := exec.Command(c.bin, c.args(path, addr)...)
 	cmd.Stderr = os.Stderr
-	if log != nil {
-		cmd.Stderr = log
+	if c.log != nil {
+		cmd.Stderr = c.log
 	}
 	if err := cmd.Start(); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		return nil, fmt.Errorf("starting %s: %w", c.bin, err)
 	}
-	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir, log: log}
-	if err := e.waitFor(ctx, "kos_exporter_collector_up", 30*time.Second); err != nil {
+	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir, log: c.log}
+	if err := e.waitFor(ctx, c.ready, c.limit); err != nil {
 		e.stop()
 		return nil, err
 	}

@@ -5,14 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-
-	"github.com/kos-ops/kos_exporter/internal/freeport"
 )
 
 // sqlExporterCheck serves the big table through burningalchemist/sql_exporter
@@ -46,28 +41,14 @@ func startSQLExporter(ctx context.Context, bin, dsn string) (*exporter, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "loadcheck")
+	e, err := startChild(ctx, child{
+		bin: bin, file: "sql_exporter.yml", config: config,
+		args: func(path, addr string) []string {
+			return []string{"-config.file", path, "-web.listen-address", addr, "-log.level", "error"}
+		},
+		ready: `kos_big{model="model_000000"}`, limit: time.Minute,
+	})
 	if err != nil {
-		return nil, err
-	}
-	path := filepath.Join(dir, "sql_exporter.yml")
-	addr, err := freeport.New().Addr()
-	if err == nil {
-		err = os.WriteFile(path, []byte(config), 0o600)
-	}
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	cmd := exec.Command(bin, "-config.file", path, "-web.listen-address", addr, "-log.level", "error")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	e := &exporter{cmd: cmd, url: "http://" + addr + "/metrics", dir: dir}
-	if err := e.waitFor(ctx, `kos_big{model="model_000000"}`, time.Minute); err != nil {
-		e.stop()
 		return nil, fmt.Errorf("sql_exporter: %w", err)
 	}
 	return e, nil
